@@ -1,0 +1,345 @@
+//! The register-based instruction set.
+//!
+//! Encoding: every instruction is a fixed-width 8-byte record — a one-byte
+//! opcode (the enum tag) followed by up to three 16-bit register/constant
+//! operands, or a 16-bit operand and a 32-bit signed jump offset. (A test
+//! asserts `size_of::<Instr>() == 8`.) Registers are relative to the current
+//! frame's base; jump offsets are relative to the instruction after the jump.
+//!
+//! Type-specialised instructions (`AddI`, `LtF`, …) are emitted where the HIR
+//! proves operand types; the generic ones (`Add`, `Lt`, …) check tags at run
+//! time. Fused compare-and-branch instructions (`JmpIfNotLtI`, …) come from
+//! the compiler's peephole step.
+
+use ruchy_syntax::ast::FormatSpec;
+
+pub type Reg = u16;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Instr {
+    Nop,
+    Move { dst: Reg, src: Reg },
+    LoadK { dst: Reg, k: u32 },
+    LoadInt { dst: Reg, v: i32 },
+    LoadNil { dst: Reg },
+    LoadBool { dst: Reg, v: bool },
+    GetGlobal { dst: Reg, g: u32 },
+    SetGlobal { g: u32, src: Reg },
+    /// Reads the value in the cell of capture `idx` of the running closure.
+    GetUpval { dst: Reg, idx: u16 },
+    SetUpval { idx: u16, src: Reg },
+    /// Boxes `src` into a fresh cell stored in `dst`.
+    NewCell { dst: Reg, src: Reg },
+    GetCell { dst: Reg, cell: Reg },
+    SetCell { cell: Reg, src: Reg },
+    /// Marks the object in `reg` as shared (copy-on-write).
+    Share { reg: Reg },
+    /// Copies the object in `reg` if it is shared, so it can be mutated.
+    MakeUnique { reg: Reg },
+
+    // Generic arithmetic, comparison, bitwise (tag-checked).
+    Add { dst: Reg, a: Reg, b: Reg },
+    Sub { dst: Reg, a: Reg, b: Reg },
+    Mul { dst: Reg, a: Reg, b: Reg },
+    Div { dst: Reg, a: Reg, b: Reg },
+    Rem { dst: Reg, a: Reg, b: Reg },
+    Pow { dst: Reg, a: Reg, b: Reg },
+    Eq { dst: Reg, a: Reg, b: Reg },
+    Ne { dst: Reg, a: Reg, b: Reg },
+    Lt { dst: Reg, a: Reg, b: Reg },
+    Le { dst: Reg, a: Reg, b: Reg },
+    Gt { dst: Reg, a: Reg, b: Reg },
+    Ge { dst: Reg, a: Reg, b: Reg },
+    BitAnd { dst: Reg, a: Reg, b: Reg },
+    BitOr { dst: Reg, a: Reg, b: Reg },
+    BitXor { dst: Reg, a: Reg, b: Reg },
+    Shl { dst: Reg, a: Reg, b: Reg },
+    Shr { dst: Reg, a: Reg, b: Reg },
+    Neg { dst: Reg, src: Reg },
+    Not { dst: Reg, src: Reg },
+    BitNot { dst: Reg, src: Reg },
+    /// `s = s + x` on a string local: appends in place when `s` is unshared.
+    AppendStr { dst: Reg, src: Reg },
+
+    // Integer-specialised (both operands proven Int; overflow-checked).
+    AddI { dst: Reg, a: Reg, b: Reg },
+    SubI { dst: Reg, a: Reg, b: Reg },
+    MulI { dst: Reg, a: Reg, b: Reg },
+    AddIK { dst: Reg, a: Reg, k: i16 },
+    LtI { dst: Reg, a: Reg, b: Reg },
+    LeI { dst: Reg, a: Reg, b: Reg },
+    EqI { dst: Reg, a: Reg, b: Reg },
+    // Float-specialised.
+    AddF { dst: Reg, a: Reg, b: Reg },
+    SubF { dst: Reg, a: Reg, b: Reg },
+    MulF { dst: Reg, a: Reg, b: Reg },
+    DivF { dst: Reg, a: Reg, b: Reg },
+
+    Jmp { off: i32 },
+    JmpIf { cond: Reg, off: i32 },
+    JmpIfNot { cond: Reg, off: i32 },
+    /// Fused `a < b` test: jumps when the comparison is false.
+    JmpIfNotLt { a: Reg, b: Reg, off: i16 },
+    JmpIfNotLe { a: Reg, b: Reg, off: i16 },
+    JmpIfNotLtI { a: Reg, b: Reg, off: i16 },
+    JmpIfNotLeI { a: Reg, b: Reg, off: i16 },
+    /// Jumps when `src` is nil (used by `??` and optional loop ends).
+    JmpIfNil { src: Reg, off: i32 },
+    /// GC safepoint on loop back-edges.
+    Safepoint,
+
+    /// Calls function `proto` with `argc` arguments in `base..base+argc`;
+    /// the callee's frame starts at `base`; the result goes to `dst`.
+    Call { dst: Reg, base: Reg, argc: u8, proto: u16 },
+    /// Calls the value in `base` with arguments in `base+1..`.
+    CallValue { dst: Reg, base: Reg, argc: u8 },
+    /// Calls method `name` (a string constant) on the receiver in `base`
+    /// with arguments in `base+1..`. User methods run with `self` in the
+    /// receiver's register, so a method's writes to `self` are visible to
+    /// the caller in `base` afterwards.
+    CallMethod { dst: Reg, base: Reg, argc: u8, name: u16 },
+    /// Calls a built-in free function (index into `builtins::BUILTINS`).
+    CallBuiltin { dst: Reg, base: Reg, argc: u8, builtin: u16 },
+    Return { src: Reg },
+    /// Function prologue: skips a parameter's default-value code when the
+    /// caller passed argument number `idx`.
+    JmpIfArgGiven { idx: u16, off: i32 },
+
+    NewArray { dst: Reg, base: Reg, count: u16 },
+    NewTuple { dst: Reg, base: Reg, count: u16 },
+    /// Key/value pairs in `base..base+2*count`.
+    NewDict { dst: Reg, base: Reg, count: u16 },
+    /// Field values in declaration order in `base..`.
+    NewStruct { dst: Reg, base: Reg, def: u16 },
+    NewVariant { dst: Reg, base: Reg, def: u16, variant: u8 },
+    ArrayRepeat { dst: Reg, value: Reg, count: Reg },
+    /// `start`/`end` registers (nil for an open end); `inclusive`.
+    MakeRange { dst: Reg, start: Reg, end: Reg, inclusive: bool },
+    /// Creates a closure of `proto`, capturing as its capture list says.
+    Closure { dst: Reg, proto: u16 },
+    /// Field by name (struct field, or dict key); `name` is a string constant.
+    GetField { dst: Reg, obj: Reg, name: u16 },
+    SetField { obj: Reg, name: u16, src: Reg },
+    GetIndex { dst: Reg, obj: Reg, index: Reg },
+    SetIndex { obj: Reg, index: Reg, src: Reg },
+    GetTupleIdx { dst: Reg, obj: Reg, idx: u16 },
+    SetTupleIdx { obj: Reg, idx: u16, src: Reg },
+
+    /// Prepares iteration over `src` into `iter` (and `iter+1`).
+    IterInit { iter: Reg, src: Reg },
+    /// Next element into `dst`, or jump when exhausted.
+    IterNext { iter: Reg, dst: Reg, off: i16 },
+
+    PushHandler { reg: Reg, off: i32 },
+    PopHandler,
+    Throw { src: Reg },
+    /// Runtime error "No match arm matched the value".
+    MatchFail,
+    /// Irrefutable-pattern failure in `let`.
+    LetFail,
+
+    // Pattern tests (write a bool into `dst`).
+    IsVariant { dst: Reg, src: Reg, def: u16, variant: u16 },
+    IsStruct { dst: Reg, src: Reg, def: u16 },
+    /// Array/tuple of exactly `n` (or at least `n` when `at_least`) elements.
+    IsLen { dst: Reg, src: Reg, n: u16, at_least: bool },
+    IsTupleLen { dst: Reg, src: Reg, n: u16 },
+    /// Payload element of an enum variant, or field by index of a struct.
+    GetPayload { dst: Reg, src: Reg, idx: u16 },
+    /// Element `idx` of an array (negative counts from the end).
+    GetIndexK { dst: Reg, src: Reg, idx: i16 },
+    /// `src[start .. len-from_end]` as a new array.
+    SliceRest { dst: Reg, src: Reg, start: u16, from_end: u16 },
+
+    /// Formats `src` with spec `spec` (index into the spec table) and the
+    /// f-string rules; result is a string.
+    FmtFString { dst: Reg, src: Reg, spec: u16 },
+    /// Formats with Rust `format!` rules.
+    FmtRust { dst: Reg, src: Reg, spec: u16 },
+    /// Concatenates the strings in `base..base+count`.
+    Concat { dst: Reg, base: Reg, count: u16 },
+    /// `as T`: kind is a `CastKind` discriminant.
+    Cast { dst: Reg, src: Reg, kind: u8 },
+}
+
+/// Targets of `as`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum CastKind {
+    Float = 0,
+    I64 = 1,
+    I32 = 2,
+    I16 = 3,
+    I8 = 4,
+    U64 = 5,
+    U32 = 6,
+    U16 = 7,
+    U8 = 8,
+    Str = 9,
+    Bool = 10,
+    Char = 11,
+}
+
+impl CastKind {
+    pub fn from_type_name(name: &str) -> Option<CastKind> {
+        Some(match name {
+            "f64" | "f32" => CastKind::Float,
+            "i64" | "isize" | "i128" | "int" => CastKind::I64,
+            "i32" => CastKind::I32,
+            "i16" => CastKind::I16,
+            "i8" => CastKind::I8,
+            "u64" | "usize" | "u128" => CastKind::U64,
+            "u32" => CastKind::U32,
+            "u16" => CastKind::U16,
+            "u8" => CastKind::U8,
+            "String" | "str" => CastKind::Str,
+            "bool" => CastKind::Bool,
+            "char" => CastKind::Char,
+            _ => return None,
+        })
+    }
+
+    pub fn from_u8(v: u8) -> CastKind {
+        [
+            CastKind::Float,
+            CastKind::I64,
+            CastKind::I32,
+            CastKind::I16,
+            CastKind::I8,
+            CastKind::U64,
+            CastKind::U32,
+            CastKind::U16,
+            CastKind::U8,
+            CastKind::Str,
+            CastKind::Bool,
+            CastKind::Char,
+        ][v as usize]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constant {
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+/// Where a closure's capture comes from, in the creating frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureFrom {
+    /// The cell in register `r`.
+    Reg(Reg),
+    /// Capture `i` of the creating closure.
+    Upval(u16),
+}
+
+/// A compiled function.
+#[derive(Debug, Clone)]
+pub struct Proto {
+    pub name: String,
+    /// Declared parameters (including `self`).
+    pub params: u16,
+    /// Parameters without a default value (a call must pass at least these).
+    pub required: u16,
+    pub has_self: bool,
+    /// Registers used by the frame.
+    pub frame_size: u16,
+    pub code: Vec<Instr>,
+    /// Source byte offset per instruction (for error locations).
+    pub spans: Vec<u32>,
+    pub captures: Vec<CaptureFrom>,
+    /// Parameters that live in cells (captured by a closure): boxed on entry.
+    pub boxed_params: Vec<Reg>,
+}
+
+/// A compiled program.
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    pub protos: Vec<Proto>,
+    pub consts: Vec<Constant>,
+    pub specs: Vec<FormatSpec>,
+    pub globals: Vec<String>,
+    pub structs: Vec<StructInfo>,
+    pub enums: Vec<EnumInfo>,
+    /// (type, method name) → proto, for run-time method dispatch.
+    pub methods: std::collections::HashMap<(TypeKey, String), u32>,
+    pub entry: u32,
+    pub main: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TypeKey {
+    Struct(u32),
+    Enum(u32),
+}
+
+#[derive(Debug, Clone)]
+pub struct StructInfo {
+    pub name: String,
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumInfo {
+    pub name: String,
+    pub variants: Vec<(String, usize, i64)>,
+}
+
+/// Human-readable disassembly for `--emit bytecode`.
+pub fn disassemble(m: &Module) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (i, p) in m.protos.iter().enumerate() {
+        let _ = writeln!(out, "fn #{i} {} (params {}, registers {}):", p.name, p.params, p.frame_size);
+        if !p.captures.is_empty() {
+            let _ = writeln!(out, "  captures {:?}", p.captures);
+        }
+        for (pc, ins) in p.code.iter().enumerate() {
+            let _ = writeln!(out, "  {pc:4}  {}", show(m, ins, pc));
+        }
+    }
+    out
+}
+
+fn show(m: &Module, ins: &Instr, pc: usize) -> String {
+    let target = |off: i64| format!("-> {}", pc as i64 + 1 + off);
+    let konst = |k: u32| match m.consts.get(k as usize) {
+        Some(Constant::Str(s)) => format!("{s:?}"),
+        Some(Constant::Int(n)) => n.to_string(),
+        Some(Constant::Float(f)) => format!("{f:?}"),
+        None => "?".into(),
+    };
+    match *ins {
+        Instr::Jmp { off } => format!("Jmp {}", target(off as i64)),
+        Instr::JmpIf { cond, off } => format!("JmpIf r{cond} {}", target(off as i64)),
+        Instr::JmpIfNot { cond, off } => format!("JmpIfNot r{cond} {}", target(off as i64)),
+        Instr::JmpIfNil { src, off } => format!("JmpIfNil r{src} {}", target(off as i64)),
+        Instr::JmpIfNotLt { a, b, off } => format!("JmpIfNotLt r{a} r{b} {}", target(off as i64)),
+        Instr::JmpIfNotLe { a, b, off } => format!("JmpIfNotLe r{a} r{b} {}", target(off as i64)),
+        Instr::JmpIfNotLtI { a, b, off } => format!("JmpIfNotLtI r{a} r{b} {}", target(off as i64)),
+        Instr::JmpIfNotLeI { a, b, off } => format!("JmpIfNotLeI r{a} r{b} {}", target(off as i64)),
+        Instr::IterNext { iter, dst, off } => format!("IterNext r{iter} -> r{dst} else {}", target(off as i64)),
+        Instr::PushHandler { reg, off } => format!("PushHandler r{reg} catch {}", target(off as i64)),
+        Instr::LoadK { dst, k } => format!("LoadK r{dst} = {}", konst(k)),
+        Instr::GetGlobal { dst, g } => format!("GetGlobal r{dst} = {}", m.globals.get(g as usize).map_or("?", |s| s)),
+        Instr::SetGlobal { g, src } => format!("SetGlobal {} = r{src}", m.globals.get(g as usize).map_or("?", |s| s)),
+        Instr::Call { dst, base, argc, proto } => {
+            format!("Call r{dst} = {}(r{base}..+{argc})", m.protos.get(proto as usize).map_or("?", |p| &p.name))
+        }
+        Instr::CallMethod { dst, base, argc, name } => format!("CallMethod r{dst} = r{base}.{}(+{argc})", konst(name as u32)),
+        Instr::CallBuiltin { dst, base, argc, builtin } => {
+            format!("CallBuiltin r{dst} = {}(r{base}..+{argc})", crate::builtins::builtin_name(builtin))
+        }
+        Instr::GetField { dst, obj, name } => format!("GetField r{dst} = r{obj}.{}", konst(name as u32)),
+        Instr::SetField { obj, name, src } => format!("SetField r{obj}.{} = r{src}", konst(name as u32)),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn instructions_are_eight_bytes() {
+        assert_eq!(std::mem::size_of::<super::Instr>(), 8);
+    }
+}

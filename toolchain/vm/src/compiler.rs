@@ -1,0 +1,1396 @@
+//! HIR → register bytecode.
+//!
+//! Register layout of a frame: parameters in `0..params`, then one register
+//! per other HIR local (a captured local's register holds its cell), then
+//! temporaries, allocated stack-wise. Calls place their arguments in the
+//! topmost temporaries so the callee's frame can start right there without
+//! copying.
+//!
+//! Value semantics (arrays, dicts, structs copy on assignment and passing)
+//! are implemented copy-on-write: whenever a value read from a *place*
+//! (variable, field, element) flows somewhere that keeps it (a binding, an
+//! argument, a container, a return), a `Share` instruction marks the object;
+//! mutations go through `MakeUnique`, which copies shared objects. See
+//! ARCHITECTURE.md.
+
+use crate::builtins::{builtin_index, BUILTIN_MUTATORS};
+use crate::bytecode::*;
+use ruchy_hir as hir;
+use ruchy_hir::{Callee, Const, Expr, ExprKind as E, PatKind, Place, Stmt};
+use ruchy_syntax::ast::{BinOp, FormatSpec, UnOp};
+use std::collections::HashMap;
+
+pub fn compile(program: &hir::Program) -> Module {
+    let mut m = Module {
+        globals: program.globals.iter().map(|g| g.name.clone()).collect(),
+        structs: program.structs.iter().map(|s| StructInfo { name: s.name.clone(), fields: s.fields.clone() }).collect(),
+        enums: program
+            .enums
+            .iter()
+            .map(|e| EnumInfo { name: e.name.clone(), variants: e.variants.iter().map(|v| (v.name.clone(), v.arity, v.discriminant)).collect() })
+            .collect(),
+        entry: program.entry,
+        main: program.main,
+        ..Module::default()
+    };
+    let mut pool = Pool::default();
+    let user_methods: std::collections::HashSet<String> = program.methods.iter().map(|me| me.name.clone()).collect();
+    for (i, f) in program.funcs.iter().enumerate() {
+        let mut fc = FnCompiler::new(program, f, &mut pool, &user_methods);
+        fc.compile_function(i as u32 == program.entry);
+        let proto = fc.finish();
+        m.protos.push(proto);
+    }
+    for me in &program.methods {
+        let key = match me.owner {
+            hir::TypeRef::Struct(s) => TypeKey::Struct(s),
+            hir::TypeRef::Enum(e) => TypeKey::Enum(e),
+        };
+        m.methods.insert((key, me.name.clone()), me.func);
+    }
+    resolve_captures(program, &mut m);
+    m.consts = pool.consts;
+    m.specs = pool.specs;
+    m
+}
+
+/// Constants and format specs shared by all functions, deduplicated.
+#[derive(Default)]
+struct Pool {
+    consts: Vec<Constant>,
+    strs: HashMap<String, u32>,
+    specs: Vec<FormatSpec>,
+}
+
+impl Pool {
+    fn str(&mut self, s: &str) -> u32 {
+        if let Some(&k) = self.strs.get(s) {
+            return k;
+        }
+        self.consts.push(Constant::Str(s.to_string()));
+        let k = (self.consts.len() - 1) as u32;
+        self.strs.insert(s.to_string(), k);
+        k
+    }
+
+    fn add(&mut self, c: Constant) -> u32 {
+        if let Constant::Str(s) = &c {
+            return self.str(s);
+        }
+        if let Some(i) = self.consts.iter().position(|x| match (x, &c) {
+            (Constant::Int(a), Constant::Int(b)) => a == b,
+            (Constant::Float(a), Constant::Float(b)) => a.to_bits() == b.to_bits(),
+            _ => false,
+        }) {
+            return i as u32;
+        }
+        self.consts.push(c);
+        (self.consts.len() - 1) as u32
+    }
+
+    fn spec(&mut self, s: &FormatSpec) -> u16 {
+        if let Some(i) = self.specs.iter().position(|x| x == s) {
+            return i as u16;
+        }
+        self.specs.push(s.clone());
+        (self.specs.len() - 1) as u16
+    }
+}
+
+struct LoopCtx {
+    breaks: Vec<usize>,
+    continues: Vec<usize>,
+    result: Option<Reg>,
+    try_depth: usize,
+}
+
+struct TryCtx<'a> {
+    finally: Option<&'a Expr>,
+    handler_active: bool,
+}
+
+/// How to store a value back into a place after mutating a copy of it.
+#[derive(Clone, Copy)]
+enum Handle {
+    Reg(Reg),
+    Cell(Reg),
+    Upval(u16),
+    Global(u32),
+    Field(Reg, u16),
+    Index(Reg, Reg),
+    Tuple(Reg, u16),
+    Temp,
+}
+
+struct FnCompiler<'a> {
+    program: &'a hir::Program,
+    func: &'a hir::Function,
+    pool: &'a mut Pool,
+    user_methods: &'a std::collections::HashSet<String>,
+    code: Vec<Instr>,
+    spans: Vec<u32>,
+    local_reg: Vec<Reg>,
+    next_temp: u16,
+    max_reg: u16,
+    loops: Vec<LoopCtx>,
+    tries: Vec<TryCtx<'a>>,
+    cur_span: u32,
+}
+
+fn is_place_read(e: &Expr) -> bool {
+    matches!(e.kind, E::Local(_) | E::Capture(_) | E::Global(_) | E::Field(..) | E::Index(..) | E::TupleIndex(..))
+}
+
+impl<'a> FnCompiler<'a> {
+    fn new(program: &'a hir::Program, func: &'a hir::Function, pool: &'a mut Pool, user_methods: &'a std::collections::HashSet<String>) -> Self {
+        let mut local_reg = vec![u16::MAX; func.locals.len()];
+        for (i, &p) in func.params.iter().enumerate() {
+            local_reg[p as usize] = i as u16;
+        }
+        let mut next = func.params.len() as u16;
+        for r in local_reg.iter_mut() {
+            if *r == u16::MAX {
+                *r = next;
+                next += 1;
+            }
+        }
+        FnCompiler {
+            program,
+            func,
+            pool,
+            user_methods,
+            code: vec![],
+            spans: vec![],
+            local_reg,
+            next_temp: next,
+            max_reg: next,
+            loops: vec![],
+            tries: vec![],
+            cur_span: func.span.start,
+        }
+    }
+
+    fn finish(self) -> Proto {
+        let required = self.func.defaults.iter().take_while(|d| d.is_none()).count() as u16;
+        Proto {
+            name: self.func.name.clone(),
+            params: self.func.params.len() as u16,
+            required,
+            has_self: self.func.has_self,
+            frame_size: self.max_reg + 1,
+            code: self.code,
+            spans: self.spans,
+            captures: self
+                .func
+                .captures
+                .iter()
+                // Placeholder: `resolve_captures` fills in the creating frame's registers.
+                .map(|_| CaptureFrom::Upval(u16::MAX))
+                .collect(),
+            boxed_params: vec![],
+        }
+    }
+
+    // ----- emission helpers -------------------------------------------
+
+    fn emit(&mut self, i: Instr) -> usize {
+        self.code.push(i);
+        self.spans.push(self.cur_span);
+        self.code.len() - 1
+    }
+
+    fn temp(&mut self) -> Reg {
+        let r = self.next_temp;
+        self.next_temp += 1;
+        self.max_reg = self.max_reg.max(self.next_temp);
+        r
+    }
+
+    fn temps(&mut self, n: usize) -> Reg {
+        let base = self.next_temp;
+        for _ in 0..n {
+            self.temp();
+        }
+        base
+    }
+
+    fn jump_here(&mut self, at: usize) {
+        let off = (self.code.len() - at - 1) as i32;
+        match &mut self.code[at] {
+            Instr::Jmp { off: o } | Instr::JmpIf { off: o, .. } | Instr::JmpIfNot { off: o, .. } | Instr::JmpIfNil { off: o, .. } => *o = off,
+            Instr::PushHandler { off: o, .. } | Instr::JmpIfArgGiven { off: o, .. } => *o = off,
+            Instr::JmpIfNotLt { off: o, .. }
+            | Instr::JmpIfNotLe { off: o, .. }
+            | Instr::JmpIfNotLtI { off: o, .. }
+            | Instr::JmpIfNotLeI { off: o, .. }
+            | Instr::IterNext { off: o, .. } => *o = off as i16,
+            _ => unreachable!("not a jump"),
+        }
+    }
+
+    fn jump_back(&mut self, target: usize) {
+        let off = target as i32 - self.code.len() as i32 - 1;
+        self.emit(Instr::Jmp { off });
+    }
+
+    fn konst(&mut self, c: &Const, dst: Reg) {
+        match c {
+            Const::Int(n) if *n >= i32::MIN as i64 && *n <= i32::MAX as i64 => {
+                self.emit(Instr::LoadInt { dst, v: *n as i32 });
+            }
+            Const::Int(n) => {
+                let k = self.pool.add(Constant::Int(*n));
+                self.emit(Instr::LoadK { dst, k });
+            }
+            Const::Float(f) => {
+                let k = self.pool.add(Constant::Float(*f));
+                self.emit(Instr::LoadK { dst, k });
+            }
+            Const::Str(s) => {
+                let k = self.pool.str(s);
+                self.emit(Instr::LoadK { dst, k });
+            }
+            Const::Bool(v) => {
+                self.emit(Instr::LoadBool { dst, v: *v });
+            }
+            Const::Nil => {
+                self.emit(Instr::LoadNil { dst });
+            }
+        }
+    }
+
+    fn captured(&self, id: hir::LocalId) -> bool {
+        self.func.locals[id as usize].captured
+    }
+
+    // ----- functions ----------------------------------------------------
+
+    fn compile_function(&mut self, is_entry: bool) {
+        self.cur_span = self.func.span.start;
+        // Default values for missing arguments.
+        for (i, d) in self.func.defaults.iter().enumerate() {
+            if let Some(d) = d {
+                let j = self.emit(Instr::JmpIfArgGiven { idx: i as u16, off: 0 });
+                let reg = i as Reg;
+                self.expr_into(d, reg);
+                self.jump_here(j);
+            }
+        }
+        // Captured parameters move into cells.
+        for &p in &self.func.params {
+            if self.captured(p) {
+                let r = self.local_reg[p as usize];
+                self.emit(Instr::NewCell { dst: r, src: r });
+            }
+        }
+        let result = self.temp();
+        let body = &self.func.body;
+        self.expr_into(body, result);
+        if is_entry {
+            if let Some(main) = self.program.main {
+                let base = self.temp();
+                self.emit(Instr::Call { dst: base, base, argc: 0, proto: main as u16 });
+            }
+            self.emit(Instr::LoadNil { dst: result });
+        } else if is_place_read(body) || matches!(&body.kind, E::Block(s) if matches!(s.last(), Some(Stmt::Expr(e)) if is_place_read(e))) {
+            self.emit(Instr::Share { reg: result });
+        }
+        self.emit(Instr::Return { src: result });
+    }
+
+    // ----- statements ---------------------------------------------------
+
+    fn stmt(&mut self, s: &'a Stmt, dst: Option<Reg>) {
+        match s {
+            Stmt::Let { pat, init, span } => {
+                self.cur_span = span.start;
+                let mark = self.next_temp;
+                let v = match init {
+                    Some(e) => self.expr_shared(e),
+                    None => {
+                        let t = self.temp();
+                        self.emit(Instr::LoadNil { dst: t });
+                        t
+                    }
+                };
+                self.bind_irrefutable(pat, v);
+                self.next_temp = mark;
+                if let Some(d) = dst {
+                    self.emit(Instr::LoadNil { dst: d });
+                }
+            }
+            Stmt::SetGlobal { global, init } => {
+                let mark = self.next_temp;
+                let v = self.expr_shared(init);
+                self.emit(Instr::SetGlobal { g: *global, src: v });
+                self.next_temp = mark;
+                if let Some(d) = dst {
+                    self.emit(Instr::LoadNil { dst: d });
+                }
+            }
+            Stmt::Expr(e) => match dst {
+                Some(d) => self.expr_into(e, d),
+                None => {
+                    let mark = self.next_temp;
+                    self.expr_any(e);
+                    self.next_temp = mark;
+                }
+            },
+        }
+    }
+
+    /// Binds a `let` pattern; a refutable pattern that fails is an error.
+    fn bind_irrefutable(&mut self, pat: &'a hir::Pat, v: Reg) {
+        if let PatKind::Bind(id, None) = pat.kind {
+            self.store_local(id, v);
+            return;
+        }
+        let mut fails = vec![];
+        self.pattern(pat, v, &mut fails);
+        if !fails.is_empty() {
+            let skip = self.emit(Instr::Jmp { off: 0 });
+            for f in fails {
+                self.jump_here(f);
+            }
+            self.emit(Instr::LetFail);
+            self.jump_here(skip);
+        }
+    }
+
+    /// Initialises a (newly bound) local from `v`.
+    fn store_local(&mut self, id: hir::LocalId, v: Reg) {
+        let r = self.local_reg[id as usize];
+        if self.captured(id) {
+            self.emit(Instr::NewCell { dst: r, src: v });
+        } else if r != v {
+            self.emit(Instr::Move { dst: r, src: v });
+        }
+    }
+
+    // ----- expressions --------------------------------------------------
+
+    /// Compiles `e` and returns a register holding its value: the local's
+    /// own register for a plain local, otherwise a fresh temporary.
+    fn expr_any(&mut self, e: &'a Expr) -> Reg {
+        if let E::Local(id) = e.kind {
+            if !self.captured(id) {
+                return self.local_reg[id as usize];
+            }
+        }
+        let t = self.temp();
+        self.expr_into(e, t);
+        t
+    }
+
+    /// Like `expr_any`, but the value is about to be kept somewhere else:
+    /// place reads are marked shared, and the result is in a temporary.
+    fn expr_shared(&mut self, e: &'a Expr) -> Reg {
+        let t = self.temp();
+        self.expr_into(e, t);
+        if is_place_read(e) {
+            self.emit(Instr::Share { reg: t });
+        }
+        t
+    }
+
+    fn expr_into_shared(&mut self, e: &'a Expr, dst: Reg) {
+        self.expr_into(e, dst);
+        if is_place_read(e) {
+            self.emit(Instr::Share { reg: dst });
+        }
+    }
+
+    fn expr_into(&mut self, e: &'a Expr, dst: Reg) {
+        let saved_span = self.cur_span;
+        self.cur_span = e.span.start;
+        let mark = self.next_temp;
+        self.expr_kind(e, dst);
+        self.next_temp = mark.max(dst + 1).min(self.next_temp).max(mark);
+        self.next_temp = mark;
+        self.cur_span = saved_span;
+    }
+
+    fn expr_kind(&mut self, e: &'a Expr, dst: Reg) {
+        match &e.kind {
+            E::Const(c) => self.konst(c, dst),
+            E::FString(parts) => self.fstring(parts, dst),
+            E::Local(id) => {
+                let r = self.local_reg[*id as usize];
+                if self.captured(*id) {
+                    self.emit(Instr::GetCell { dst, cell: r });
+                } else if r != dst {
+                    self.emit(Instr::Move { dst, src: r });
+                }
+            }
+            E::Capture(i) => {
+                self.emit(Instr::GetUpval { dst, idx: *i as u16 });
+            }
+            E::Global(g) => {
+                self.emit(Instr::GetGlobal { dst, g: *g });
+            }
+            E::FuncRef(f) => {
+                // A named function as a value: a closure with no captures.
+                self.emit(Instr::Closure { dst, proto: *f as u16 });
+            }
+            E::Unary(op, inner) => {
+                let v = self.expr_any(inner);
+                self.emit(match op {
+                    UnOp::Neg => Instr::Neg { dst, src: v },
+                    UnOp::Not => Instr::Not { dst, src: v },
+                    UnOp::BitNot => Instr::BitNot { dst, src: v },
+                });
+            }
+            E::Binary(op, a, b) => self.binary(*op, a, b, dst),
+            E::And(a, b) | E::Or(a, b) => {
+                self.expr_into(a, dst);
+                let j = if matches!(e.kind, E::And(..)) {
+                    self.emit(Instr::JmpIfNot { cond: dst, off: 0 })
+                } else {
+                    self.emit(Instr::JmpIf { cond: dst, off: 0 })
+                };
+                self.expr_into(b, dst);
+                self.jump_here(j);
+            }
+            E::Coalesce(a, b) => {
+                self.expr_into(a, dst);
+                let j = self.emit(Instr::JmpIfNil { src: dst, off: 0 });
+                let skip = self.emit(Instr::Jmp { off: 0 });
+                self.jump_here(j);
+                self.expr_into(b, dst);
+                self.jump_here(skip);
+            }
+            E::Assign { place, op, value } => {
+                self.assign(place, *op, value);
+                self.emit(Instr::LoadNil { dst });
+            }
+            E::Call { callee, args } => self.call(callee, args, dst),
+            E::MethodCall { receiver, method, args } => self.method_call(receiver, method, args, dst),
+            E::Field(obj, name) => {
+                let o = self.expr_any(obj);
+                let k = self.pool.str(name) as u16;
+                self.emit(Instr::GetField { dst, obj: o, name: k });
+            }
+            E::TupleIndex(obj, i) => {
+                let o = self.expr_any(obj);
+                self.emit(Instr::GetTupleIdx { dst, obj: o, idx: *i as u16 });
+            }
+            E::Index(obj, idx) => {
+                let o = self.expr_any(obj);
+                let i = self.expr_any(idx);
+                self.emit(Instr::GetIndex { dst, obj: o, index: i });
+            }
+            E::Array(items) => {
+                let base = self.args_shared(items);
+                self.emit(Instr::NewArray { dst, base, count: items.len() as u16 });
+            }
+            E::Tuple(items) => {
+                let base = self.args_shared(items);
+                self.emit(Instr::NewTuple { dst, base, count: items.len() as u16 });
+            }
+            E::ArrayRepeat(v, n) => {
+                let v = self.expr_shared(v);
+                let n = self.expr_any(n);
+                self.emit(Instr::ArrayRepeat { dst, value: v, count: n });
+            }
+            E::Dict(entries) => {
+                let base = self.temps(entries.len() * 2);
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    self.expr_into(k, base + 2 * i as u16);
+                    self.expr_into_shared(v, base + 2 * i as u16 + 1);
+                }
+                self.emit(Instr::NewDict { dst, base, count: entries.len() as u16 });
+            }
+            E::StructLit { def, fields, base: update } => self.struct_lit(*def, fields, update.as_deref(), dst),
+            E::Variant { def, variant, args } => {
+                let base = self.args_shared(args);
+                self.emit(Instr::NewVariant { dst, base, def: *def as u16, variant: *variant as u8 });
+            }
+            E::VariantCtor { def, variant } => {
+                // Used as a value: a closure proto is not available, so build
+                // the constructor value through a constant call target.
+                let k = self.pool.add(Constant::Int(((*def as i64) << 32) | *variant as i64));
+                self.emit(Instr::LoadK { dst, k });
+                self.emit(Instr::CallBuiltin { dst, base: dst, argc: 1, builtin: builtin_index::CTOR_VALUE });
+            }
+            E::Range { start, end, inclusive } => {
+                let s = self.temp();
+                match start {
+                    Some(x) => self.expr_into(x, s),
+                    None => {
+                        self.emit(Instr::LoadNil { dst: s });
+                    }
+                }
+                let en = self.temp();
+                match end {
+                    Some(x) => self.expr_into(x, en),
+                    None => {
+                        self.emit(Instr::LoadNil { dst: en });
+                    }
+                }
+                self.emit(Instr::MakeRange { dst, start: s, end: en, inclusive: *inclusive });
+            }
+            E::Block(stmts) => self.block(stmts, dst),
+            E::If { cond, then, else_ } => {
+                let j = self.cond_jump(cond);
+                self.expr_into(then, dst);
+                match else_ {
+                    Some(el) => {
+                        let skip = self.emit(Instr::Jmp { off: 0 });
+                        self.jump_here(j);
+                        self.expr_into(el, dst);
+                        self.jump_here(skip);
+                    }
+                    None => {
+                        let skip = self.emit(Instr::Jmp { off: 0 });
+                        self.jump_here(j);
+                        self.emit(Instr::LoadNil { dst });
+                        self.jump_here(skip);
+                    }
+                }
+            }
+            E::Match { scrutinee, arms, exhaustive_error } => self.match_expr(scrutinee, arms, *exhaustive_error, dst),
+            E::While { cond, body } => {
+                let start = self.code.len();
+                let exit = self.cond_jump(cond);
+                self.loop_body(body, start, None);
+                self.jump_here(exit);
+                let l = self.loops.pop().unwrap();
+                self.finish_loop(l, start);
+                self.emit(Instr::LoadNil { dst });
+            }
+            E::WhileLet { pat, value, body } => {
+                let start = self.code.len();
+                let v = self.expr_any(value);
+                let mut fails = vec![];
+                self.pattern(pat, v, &mut fails);
+                self.loop_body(body, start, None);
+                for f in fails {
+                    self.jump_here(f);
+                }
+                let l = self.loops.pop().unwrap();
+                self.finish_loop(l, start);
+                self.emit(Instr::LoadNil { dst });
+            }
+            E::Loop { body } => {
+                self.emit(Instr::LoadNil { dst });
+                let start = self.code.len();
+                self.loop_body(body, start, Some(dst));
+                let l = self.loops.pop().unwrap();
+                self.finish_loop(l, start);
+            }
+            E::For { pat, iter, body } => self.for_loop(pat, iter, body, dst),
+            E::Break { depth, value } => {
+                let target = self.loops.len() - 1 - *depth as usize;
+                if let (Some(v), Some(r)) = (value, self.loops[target].result) {
+                    self.expr_into_shared(v, r);
+                } else if let Some(v) = value {
+                    self.expr_any(v);
+                }
+                let try_depth = self.loops[target].try_depth;
+                self.unwind_tries(try_depth);
+                let j = self.emit(Instr::Jmp { off: 0 });
+                self.loops[target].breaks.push(j);
+            }
+            E::Continue { depth } => {
+                let target = self.loops.len() - 1 - *depth as usize;
+                let try_depth = self.loops[target].try_depth;
+                self.unwind_tries(try_depth);
+                let j = self.emit(Instr::Jmp { off: 0 });
+                self.loops[target].continues.push(j);
+            }
+            E::Return(v) => {
+                let r = match v {
+                    Some(v) => self.expr_shared(v),
+                    None => {
+                        let t = self.temp();
+                        self.emit(Instr::LoadNil { dst: t });
+                        t
+                    }
+                };
+                self.emit_return(r);
+            }
+            E::Closure(f) => {
+                let func = &self.program.funcs[*f as usize];
+                // Closure protos record their capture sources relative to
+                // this frame; patch them in now that registers are known.
+                let _ = func;
+                self.emit(Instr::Closure { dst, proto: *f as u16 });
+            }
+            E::Try { body, catch, finally } => self.try_expr(body, catch.as_ref(), finally.as_deref(), dst),
+            E::Throw(v) => {
+                let r = self.expr_shared(v);
+                self.emit(Instr::Throw { src: r });
+            }
+            E::Question(v) => self.question(v, dst),
+            E::Cast(v, ty) => {
+                let r = self.expr_any(v);
+                match CastKind::from_type_name(ty) {
+                    Some(kind) => {
+                        self.emit(Instr::Cast { dst, src: r, kind: kind as u8 });
+                    }
+                    // Casting to a user type is a no-op (annotations are not checked).
+                    None => {
+                        self.emit(Instr::Move { dst, src: r });
+                    }
+                }
+            }
+            E::Format { action, segments, args } => self.format(*action, segments, args, dst),
+        }
+    }
+
+    /// Evaluates `items` left to right into consecutive fresh registers.
+    fn args_shared(&mut self, items: &'a [Expr]) -> Reg {
+        let base = self.temps(items.len());
+        for (i, it) in items.iter().enumerate() {
+            self.expr_into_shared(it, base + i as u16);
+        }
+        base
+    }
+
+    fn block(&mut self, stmts: &'a [Stmt], dst: Reg) {
+        if stmts.is_empty() {
+            self.emit(Instr::LoadNil { dst });
+            return;
+        }
+        let last = stmts.len() - 1;
+        for (i, s) in stmts.iter().enumerate() {
+            self.stmt(s, if i == last { Some(dst) } else { None });
+        }
+    }
+
+    /// Compiles a condition and returns the jump taken when it is false.
+    fn cond_jump(&mut self, cond: &'a Expr) -> usize {
+        let mark = self.next_temp;
+        if let E::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b) = &cond.kind {
+            let (ra, rb) = (self.expr_any(a), self.expr_any(b));
+            self.next_temp = mark;
+            let ints = a.ty == hir::Ty::Int && b.ty == hir::Ty::Int;
+            return self.emit(match (op, ints) {
+                (BinOp::Lt, false) => Instr::JmpIfNotLt { a: ra, b: rb, off: 0 },
+                (BinOp::Le, false) => Instr::JmpIfNotLe { a: ra, b: rb, off: 0 },
+                (BinOp::Gt, false) => Instr::JmpIfNotLt { a: rb, b: ra, off: 0 },
+                (BinOp::Ge, false) => Instr::JmpIfNotLe { a: rb, b: ra, off: 0 },
+                (BinOp::Lt, true) => Instr::JmpIfNotLtI { a: ra, b: rb, off: 0 },
+                (BinOp::Le, true) => Instr::JmpIfNotLeI { a: ra, b: rb, off: 0 },
+                (BinOp::Gt, true) => Instr::JmpIfNotLtI { a: rb, b: ra, off: 0 },
+                _ => Instr::JmpIfNotLeI { a: rb, b: ra, off: 0 },
+            });
+        }
+        let r = self.expr_any(cond);
+        self.next_temp = mark;
+        self.emit(Instr::JmpIfNot { cond: r, off: 0 })
+    }
+
+    fn binary(&mut self, op: BinOp, a: &'a Expr, b: &'a Expr, dst: Reg) {
+        // `x + 1` with a small constant.
+        if let (BinOp::Add | BinOp::Sub, E::Const(Const::Int(k))) = (op, &b.kind) {
+            let k = if op == BinOp::Sub { k.checked_neg() } else { Some(*k) };
+            if let Some(k) = k.filter(|k| *k >= i16::MIN as i64 && *k <= i16::MAX as i64) {
+                let ra = self.expr_any(a);
+                self.emit(Instr::AddIK { dst, a: ra, k: k as i16 });
+                return;
+            }
+        }
+        let ra = self.expr_any(a);
+        let rb = self.expr_any(b);
+        let ints = a.ty == hir::Ty::Int && b.ty == hir::Ty::Int;
+        let floats = a.ty == hir::Ty::Float && b.ty == hir::Ty::Float;
+        let (a, b) = (ra, rb);
+        self.emit(match op {
+            BinOp::Add if ints => Instr::AddI { dst, a, b },
+            BinOp::Sub if ints => Instr::SubI { dst, a, b },
+            BinOp::Mul if ints => Instr::MulI { dst, a, b },
+            BinOp::Lt if ints => Instr::LtI { dst, a, b },
+            BinOp::Le if ints => Instr::LeI { dst, a, b },
+            BinOp::Gt if ints => Instr::LtI { dst, a: b, b: a },
+            BinOp::Ge if ints => Instr::LeI { dst, a: b, b: a },
+            BinOp::Eq if ints => Instr::EqI { dst, a, b },
+            BinOp::Add if floats => Instr::AddF { dst, a, b },
+            BinOp::Sub if floats => Instr::SubF { dst, a, b },
+            BinOp::Mul if floats => Instr::MulF { dst, a, b },
+            BinOp::Div if floats => Instr::DivF { dst, a, b },
+            BinOp::Add => Instr::Add { dst, a, b },
+            BinOp::Sub => Instr::Sub { dst, a, b },
+            BinOp::Mul => Instr::Mul { dst, a, b },
+            BinOp::Div => Instr::Div { dst, a, b },
+            BinOp::Rem => Instr::Rem { dst, a, b },
+            BinOp::Pow => Instr::Pow { dst, a, b },
+            BinOp::Eq => Instr::Eq { dst, a, b },
+            BinOp::Ne => Instr::Ne { dst, a, b },
+            BinOp::Lt => Instr::Lt { dst, a, b },
+            BinOp::Le => Instr::Le { dst, a, b },
+            BinOp::Gt => Instr::Gt { dst, a, b },
+            BinOp::Ge => Instr::Ge { dst, a, b },
+            BinOp::BitAnd => Instr::BitAnd { dst, a, b },
+            BinOp::BitOr => Instr::BitOr { dst, a, b },
+            BinOp::BitXor => Instr::BitXor { dst, a, b },
+            BinOp::Shl => Instr::Shl { dst, a, b },
+            BinOp::Shr => Instr::Shr { dst, a, b },
+            BinOp::And | BinOp::Or | BinOp::Coalesce => unreachable!("lowered to control flow"),
+        });
+    }
+
+    fn binop_instr(op: BinOp, dst: Reg, a: Reg, b: Reg) -> Instr {
+        match op {
+            BinOp::Add => Instr::Add { dst, a, b },
+            BinOp::Sub => Instr::Sub { dst, a, b },
+            BinOp::Mul => Instr::Mul { dst, a, b },
+            BinOp::Div => Instr::Div { dst, a, b },
+            BinOp::Rem => Instr::Rem { dst, a, b },
+            BinOp::Pow => Instr::Pow { dst, a, b },
+            BinOp::BitAnd => Instr::BitAnd { dst, a, b },
+            BinOp::BitOr => Instr::BitOr { dst, a, b },
+            BinOp::BitXor => Instr::BitXor { dst, a, b },
+            BinOp::Shl => Instr::Shl { dst, a, b },
+            BinOp::Shr => Instr::Shr { dst, a, b },
+            _ => Instr::Eq { dst, a, b },
+        }
+    }
+
+    // ----- places -------------------------------------------------------
+
+    fn assign(&mut self, place: &'a Place, op: Option<BinOp>, value: &'a Expr) {
+        let mark = self.next_temp;
+        match place {
+            Place::Local(id) if !self.captured(*id) => {
+                let r = self.local_reg[*id as usize];
+                match op {
+                    None => self.expr_into_shared(value, r),
+                    // `s += x` / `s = s + x` on strings appends in place.
+                    Some(BinOp::Add) if value.ty == hir::Ty::Str || self.func.locals[*id as usize].ty == hir::Ty::Str => {
+                        let v = self.expr_any(value);
+                        self.emit(Instr::AppendStr { dst: r, src: v });
+                    }
+                    Some(BinOp::Add) => {
+                        let v = self.expr_any(value);
+                        self.emit(Instr::AppendStr { dst: r, src: v });
+                    }
+                    Some(op) => {
+                        let v = self.expr_any(value);
+                        let ins = Self::binop_instr(op, r, r, v);
+                        self.emit(ins);
+                    }
+                }
+            }
+            Place::Local(_) | Place::Capture(_) | Place::Global(_) => {
+                let h = self.var_handle(place);
+                let t = self.temp();
+                if let Some(op) = op {
+                    self.load_handle(h, t);
+                    let v = self.expr_any(value);
+                    let ins = Self::binop_instr(op, t, t, v);
+                    self.emit(ins);
+                } else {
+                    self.expr_into_shared(value, t);
+                }
+                self.store_handle(h, t);
+            }
+            Place::Field(obj, name) => {
+                let o = self.place_unique(obj).0;
+                let k = self.pool.str(name) as u16;
+                let t = self.temp();
+                if let Some(op) = op {
+                    self.emit(Instr::GetField { dst: t, obj: o, name: k });
+                    let v = self.expr_any(value);
+                    self.emit(Self::binop_instr(op, t, t, v));
+                } else {
+                    self.expr_into_shared(value, t);
+                }
+                self.emit(Instr::SetField { obj: o, name: k, src: t });
+            }
+            Place::TupleIndex(obj, i) => {
+                let o = self.place_unique(obj).0;
+                let t = self.temp();
+                if let Some(op) = op {
+                    self.emit(Instr::GetTupleIdx { dst: t, obj: o, idx: *i as u16 });
+                    let v = self.expr_any(value);
+                    self.emit(Self::binop_instr(op, t, t, v));
+                } else {
+                    self.expr_into_shared(value, t);
+                }
+                self.emit(Instr::SetTupleIdx { obj: o, idx: *i as u16, src: t });
+            }
+            Place::Index(obj, idx) => {
+                let o = self.place_unique(obj).0;
+                let i = self.expr_shared(idx);
+                let t = self.temp();
+                if let Some(op) = op {
+                    self.emit(Instr::GetIndex { dst: t, obj: o, index: i });
+                    let v = self.expr_any(value);
+                    self.emit(Self::binop_instr(op, t, t, v));
+                } else {
+                    self.expr_into_shared(value, t);
+                }
+                self.emit(Instr::SetIndex { obj: o, index: i, src: t });
+            }
+        }
+        self.next_temp = mark;
+    }
+
+    fn var_handle(&mut self, place: &Place) -> Handle {
+        match place {
+            Place::Local(id) if self.captured(*id) => Handle::Cell(self.local_reg[*id as usize]),
+            Place::Local(id) => Handle::Reg(self.local_reg[*id as usize]),
+            Place::Capture(i) => Handle::Upval(*i as u16),
+            Place::Global(g) => Handle::Global(*g),
+            _ => unreachable!(),
+        }
+    }
+
+    fn load_handle(&mut self, h: Handle, dst: Reg) {
+        match h {
+            Handle::Reg(r) => {
+                if r != dst {
+                    self.emit(Instr::Move { dst, src: r });
+                }
+            }
+            Handle::Cell(c) => {
+                self.emit(Instr::GetCell { dst, cell: c });
+            }
+            Handle::Upval(i) => {
+                self.emit(Instr::GetUpval { dst, idx: i });
+            }
+            Handle::Global(g) => {
+                self.emit(Instr::GetGlobal { dst, g });
+            }
+            Handle::Field(o, k) => {
+                self.emit(Instr::GetField { dst, obj: o, name: k });
+            }
+            Handle::Index(o, i) => {
+                self.emit(Instr::GetIndex { dst, obj: o, index: i });
+            }
+            Handle::Tuple(o, i) => {
+                self.emit(Instr::GetTupleIdx { dst, obj: o, idx: i });
+            }
+            Handle::Temp => {}
+        }
+    }
+
+    fn store_handle(&mut self, h: Handle, src: Reg) {
+        match h {
+            Handle::Reg(r) => {
+                if r != src {
+                    self.emit(Instr::Move { dst: r, src });
+                }
+            }
+            Handle::Cell(c) => {
+                self.emit(Instr::SetCell { cell: c, src });
+            }
+            Handle::Upval(i) => {
+                self.emit(Instr::SetUpval { idx: i, src });
+            }
+            Handle::Global(g) => {
+                self.emit(Instr::SetGlobal { g, src });
+            }
+            Handle::Field(o, k) => {
+                self.emit(Instr::SetField { obj: o, name: k, src });
+            }
+            Handle::Index(o, i) => {
+                self.emit(Instr::SetIndex { obj: o, index: i, src });
+            }
+            Handle::Tuple(o, i) => {
+                self.emit(Instr::SetTupleIdx { obj: o, idx: i, src });
+            }
+            Handle::Temp => {}
+        }
+    }
+
+    /// Evaluates a place expression for mutation: returns a register holding
+    /// an unshared object (copied if it was shared, and stored back), plus
+    /// the handle to store a replacement into.
+    fn place_unique(&mut self, e: &'a Expr) -> (Reg, Handle) {
+        let h = match &e.kind {
+            E::Local(id) if !self.captured(*id) => {
+                let r = self.local_reg[*id as usize];
+                self.emit(Instr::MakeUnique { reg: r });
+                return (r, Handle::Reg(r));
+            }
+            E::Local(id) => Handle::Cell(self.local_reg[*id as usize]),
+            E::Capture(i) => Handle::Upval(*i as u16),
+            E::Global(g) => Handle::Global(*g),
+            E::Field(obj, name) => {
+                let o = self.place_unique(obj).0;
+                Handle::Field(o, self.pool.str(name) as u16)
+            }
+            E::Index(obj, idx) => {
+                let o = self.place_unique(obj).0;
+                let i = self.expr_shared(idx);
+                Handle::Index(o, i)
+            }
+            E::TupleIndex(obj, i) => {
+                let o = self.place_unique(obj).0;
+                Handle::Tuple(o, *i as u16)
+            }
+            _ => {
+                let t = self.temp();
+                self.expr_into(e, t);
+                return (t, Handle::Temp);
+            }
+        };
+        let t = self.temp();
+        self.load_handle(h, t);
+        self.emit(Instr::MakeUnique { reg: t });
+        self.store_handle(h, t);
+        (t, h)
+    }
+
+    // ----- calls --------------------------------------------------------
+
+    fn call(&mut self, callee: &'a Callee, args: &'a [Expr], dst: Reg) {
+        match callee {
+            Callee::Func(f) => {
+                let base = self.args_shared(args);
+                self.emit(Instr::Call { dst, base, argc: args.len() as u8, proto: *f as u16 });
+            }
+            Callee::Builtin(b) => {
+                let mut index = builtin_index::of(*b);
+                // `println("a {} b", x)`: a literal template (§7, §10).
+                if let (hir::Builtin::Println | hir::Builtin::Print, Some(E::Const(Const::Str(t)))) = (b, args.first().map(|a| &a.kind)) {
+                    if t.contains("{}") {
+                        index = if *b == hir::Builtin::Println { builtin_index::PRINTLN_TEMPLATE } else { builtin_index::PRINT_TEMPLATE };
+                    }
+                }
+                let base = self.temps(args.len());
+                for (i, a) in args.iter().enumerate() {
+                    self.expr_into(a, base + i as u16);
+                }
+                self.emit(Instr::CallBuiltin { dst, base, argc: args.len() as u8, builtin: index });
+            }
+            Callee::Value(f) => {
+                let base = self.temp();
+                self.expr_into(f, base);
+                let abase = self.args_shared(args);
+                debug_assert_eq!(abase, base + 1);
+                self.emit(Instr::CallValue { dst, base, argc: args.len() as u8 });
+            }
+        }
+    }
+
+    fn method_call(&mut self, receiver: &'a Expr, method: &str, args: &'a [Expr], dst: Reg) {
+        let mutating = BUILTIN_MUTATORS.contains(&method) || self.user_methods.contains(method);
+        let name = self.pool.str(method) as u16;
+        if mutating && is_place_read(receiver) {
+            let (r, h) = self.place_unique(receiver);
+            let base = self.temp();
+            self.emit(Instr::Move { dst: base, src: r });
+            let abase = self.args_shared(args);
+            debug_assert_eq!(abase, base + 1);
+            self.emit(Instr::CallMethod { dst, base, argc: args.len() as u8, name });
+            // The method may have replaced its receiver (copy-on-write).
+            match h {
+                Handle::Reg(reg) => {
+                    self.emit(Instr::Move { dst: reg, src: base });
+                }
+                h => self.store_handle(h, base),
+            }
+        } else {
+            let base = self.temp();
+            self.expr_into(receiver, base);
+            if mutating {
+                self.emit(Instr::MakeUnique { reg: base });
+            }
+            self.args_shared(args);
+            self.emit(Instr::CallMethod { dst, base, argc: args.len() as u8, name });
+        }
+    }
+
+    fn struct_lit(&mut self, def: u32, fields: &'a [(u32, Expr)], update: Option<&'a Expr>, dst: Reg) {
+        let sd = &self.program.structs[def as usize];
+        let n = sd.fields.len();
+        // Evaluate given fields in source order into scratch registers, then
+        // lay them out in declaration order.
+        let scratch = self.temps(fields.len());
+        for (i, (_, e)) in fields.iter().enumerate() {
+            self.expr_into_shared(e, scratch + i as u16);
+        }
+        let base_val = update.map(|u| self.expr_shared(u));
+        let base = self.temps(n);
+        for fi in 0..n {
+            let r = base + fi as u16;
+            if let Some(pos) = fields.iter().position(|(idx, _)| *idx as usize == fi) {
+                self.emit(Instr::Move { dst: r, src: scratch + pos as u16 });
+            } else if let Some(b) = base_val {
+                let k = self.pool.str(&sd.fields[fi]) as u16;
+                self.emit(Instr::GetField { dst: r, obj: b, name: k });
+                self.emit(Instr::Share { reg: r });
+            } else if let Some(d) = &sd.defaults[fi] {
+                self.expr_into(d, r);
+            } else {
+                self.emit(Instr::LoadNil { dst: r });
+            }
+        }
+        self.emit(Instr::NewStruct { dst, base, def: def as u16 });
+    }
+
+    fn question(&mut self, v: &'a Expr, dst: Reg) {
+        let s = self.expr_any(v);
+        let t = self.temp();
+        self.emit(Instr::IsVariant { dst: t, src: s, def: hir::OPTION_ENUM as u16, variant: hir::VARIANT_NONE as u16 });
+        let j1 = self.emit(Instr::JmpIf { cond: t, off: 0 });
+        self.emit(Instr::IsVariant { dst: t, src: s, def: hir::RESULT_ENUM as u16, variant: hir::VARIANT_ERR as u16 });
+        let j2 = self.emit(Instr::JmpIf { cond: t, off: 0 });
+        self.emit(Instr::GetPayload { dst, src: s, idx: 0 });
+        let done = self.emit(Instr::Jmp { off: 0 });
+        self.jump_here(j1);
+        self.jump_here(j2);
+        self.emit_return(s);
+        self.jump_here(done);
+    }
+
+    fn emit_return(&mut self, r: Reg) {
+        self.unwind_tries(0);
+        self.emit(Instr::Return { src: r });
+    }
+
+    /// Before leaving try regions by break/continue/return: pop their
+    /// handlers and run their `finally` blocks, innermost first.
+    fn unwind_tries(&mut self, to_depth: usize) {
+        let saved: Vec<(Option<&'a Expr>, bool)> = self.tries[to_depth..].iter().rev().map(|t| (t.finally, t.handler_active)).collect();
+        let all = std::mem::take(&mut self.tries);
+        let mut remaining = all.len();
+        for (fin, active) in saved {
+            remaining -= 1;
+            if active {
+                self.emit(Instr::PopHandler);
+            }
+            if let Some(f) = fin {
+                // The finally block runs outside its own try region.
+                self.tries = all[..remaining].iter().map(|t| TryCtx { finally: t.finally, handler_active: t.handler_active }).collect();
+                let t = self.temp();
+                self.expr_into(f, t);
+            }
+        }
+        self.tries = all;
+    }
+
+    // ----- loops --------------------------------------------------------
+
+    fn loop_body(&mut self, body: &'a Expr, _start: usize, result: Option<Reg>) {
+        self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result, try_depth: self.tries.len() });
+        let mark = self.next_temp;
+        let t = self.temp();
+        self.expr_into(body, t);
+        self.next_temp = mark;
+        let conts = std::mem::take(&mut self.loops.last_mut().unwrap().continues);
+        for c in conts {
+            self.jump_here(c);
+        }
+        self.emit(Instr::Safepoint);
+        self.jump_back(_start);
+    }
+
+    fn finish_loop(&mut self, l: LoopCtx, _start: usize) {
+        for b in l.breaks {
+            self.jump_here(b);
+        }
+    }
+
+    fn for_loop(&mut self, pat: &'a hir::Pat, iter: &'a Expr, body: &'a Expr, dst: Reg) {
+        // Counting loop over an integer range: no iterator object.
+        if let E::Range { start: Some(s), end: Some(e), inclusive } = &iter.kind {
+            let i = self.temp();
+            let end = self.temp();
+            self.expr_into(s, i);
+            self.expr_into(e, end);
+            let top = self.code.len();
+            let exit = self.emit(if *inclusive { Instr::JmpIfNotLe { a: i, b: end, off: 0 } } else { Instr::JmpIfNotLt { a: i, b: end, off: 0 } });
+            self.bind_irrefutable(pat, i);
+            self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result: None, try_depth: self.tries.len() });
+            let mark = self.next_temp;
+            let t = self.temp();
+            self.expr_into(body, t);
+            self.next_temp = mark;
+            let conts = std::mem::take(&mut self.loops.last_mut().unwrap().continues);
+            for c in conts {
+                self.jump_here(c);
+            }
+            self.emit(Instr::AddIK { dst: i, a: i, k: 1 });
+            self.emit(Instr::Safepoint);
+            self.jump_back(top);
+            self.jump_here(exit);
+            let l = self.loops.pop().unwrap();
+            self.finish_loop(l, top);
+            self.emit(Instr::LoadNil { dst });
+            return;
+        }
+        let src = self.expr_any(iter);
+        let it = self.temps(2);
+        self.emit(Instr::IterInit { iter: it, src });
+        let top = self.code.len();
+        let x = self.temp();
+        let next = self.emit(Instr::IterNext { iter: it, dst: x, off: 0 });
+        let mut fails = vec![];
+        self.pattern(pat, x, &mut fails);
+        if !fails.is_empty() {
+            let ok = self.emit(Instr::Jmp { off: 0 });
+            for f in fails {
+                self.jump_here(f);
+            }
+            self.emit(Instr::LetFail);
+            self.jump_here(ok);
+        }
+        self.loop_body(body, top, None);
+        self.jump_here(next);
+        let l = self.loops.pop().unwrap();
+        self.finish_loop(l, top);
+        self.emit(Instr::LoadNil { dst });
+    }
+
+    // ----- match and patterns ---------------------------------------------
+
+    fn match_expr(&mut self, scrutinee: &'a Expr, arms: &'a [hir::Arm], exhaustive_error: bool, dst: Reg) {
+        let s = self.temp();
+        self.expr_into(scrutinee, s);
+        let mut ends = vec![];
+        for arm in arms {
+            let mark = self.next_temp;
+            let mut fails = vec![];
+            self.pattern(&arm.pat, s, &mut fails);
+            if let Some(g) = &arm.guard {
+                fails.push(self.cond_jump(g));
+            }
+            self.expr_into(&arm.body, dst);
+            ends.push(self.emit(Instr::Jmp { off: 0 }));
+            for f in fails {
+                self.jump_here(f);
+            }
+            self.next_temp = mark;
+        }
+        if exhaustive_error {
+            self.emit(Instr::MatchFail);
+        } else {
+            self.emit(Instr::LoadNil { dst });
+        }
+        for e in ends {
+            self.jump_here(e);
+        }
+    }
+
+    /// Emits tests of `pat` against the value in `v`, binding its names.
+    /// Every emitted jump in `fails` must be patched to the failure path.
+    fn pattern(&mut self, pat: &'a hir::Pat, v: Reg, fails: &mut Vec<usize>) {
+        self.cur_span = pat.span.start;
+        match &pat.kind {
+            PatKind::Wild => {}
+            PatKind::Bind(id, sub) => {
+                if let Some(sub) = sub {
+                    self.pattern(sub, v, fails);
+                }
+                self.emit(Instr::Share { reg: v });
+                self.store_local(*id, v);
+            }
+            PatKind::Const(c) => {
+                let t = self.temp();
+                self.konst(c, t);
+                self.emit(Instr::Eq { dst: t, a: v, b: t });
+                fails.push(self.emit(Instr::JmpIfNot { cond: t, off: 0 }));
+            }
+            PatKind::Range { lo, hi, inclusive } => {
+                let t = self.temp();
+                if let Some(lo) = lo {
+                    self.konst(lo, t);
+                    fails.push(self.emit(Instr::JmpIfNotLe { a: t, b: v, off: 0 }));
+                }
+                if let Some(hi) = hi {
+                    self.konst(hi, t);
+                    fails.push(self.emit(if *inclusive { Instr::JmpIfNotLe { a: v, b: t, off: 0 } } else { Instr::JmpIfNotLt { a: v, b: t, off: 0 } }));
+                }
+            }
+            PatKind::Tuple(ps) => {
+                let t = self.temp();
+                self.emit(Instr::IsTupleLen { dst: t, src: v, n: ps.len() as u16 });
+                fails.push(self.emit(Instr::JmpIfNot { cond: t, off: 0 }));
+                self.sub_patterns(ps.iter().enumerate().map(|(i, p)| (i as i32, p)), v, fails, false);
+            }
+            PatKind::Array { before, rest, after } => {
+                let t = self.temp();
+                let n = (before.len() + after.len()) as u16;
+                self.emit(Instr::IsLen { dst: t, src: v, n, at_least: rest.is_some() });
+                fails.push(self.emit(Instr::JmpIfNot { cond: t, off: 0 }));
+                self.sub_patterns(before.iter().enumerate().map(|(i, p)| (i as i32, p)), v, fails, true);
+                let k = after.len() as i32;
+                self.sub_patterns(after.iter().enumerate().map(|(i, p)| (i as i32 - k, p)), v, fails, true);
+                if let Some(Some(id)) = rest {
+                    let r = self.temp();
+                    self.emit(Instr::SliceRest { dst: r, src: v, start: before.len() as u16, from_end: after.len() as u16 });
+                    self.store_local(*id, r);
+                }
+            }
+            PatKind::Variant { def, variant, args } => {
+                let t = self.temp();
+                self.emit(Instr::IsVariant { dst: t, src: v, def: *def as u16, variant: *variant as u16 });
+                fails.push(self.emit(Instr::JmpIfNot { cond: t, off: 0 }));
+                self.sub_patterns(args.iter().enumerate().map(|(i, p)| (i as i32, p)), v, fails, false);
+            }
+            PatKind::Struct { def, fields } => {
+                let t = self.temp();
+                self.emit(Instr::IsStruct { dst: t, src: v, def: *def as u16 });
+                fails.push(self.emit(Instr::JmpIfNot { cond: t, off: 0 }));
+                self.sub_patterns(fields.iter().map(|(i, p)| (*i as i32, p)), v, fails, false);
+            }
+            PatKind::Or(alts) => {
+                let mut oks = vec![];
+                for (i, alt) in alts.iter().enumerate() {
+                    let mut alt_fails = vec![];
+                    self.pattern(alt, v, &mut alt_fails);
+                    if i + 1 == alts.len() {
+                        fails.extend(alt_fails);
+                    } else {
+                        oks.push(self.emit(Instr::Jmp { off: 0 }));
+                        for f in alt_fails {
+                            self.jump_here(f);
+                        }
+                    }
+                }
+                for o in oks {
+                    self.jump_here(o);
+                }
+            }
+        }
+    }
+
+    fn sub_patterns(&mut self, items: impl Iterator<Item = (i32, &'a hir::Pat)>, v: Reg, fails: &mut Vec<usize>, array: bool) {
+        for (i, p) in items {
+            if matches!(p.kind, PatKind::Wild) {
+                continue;
+            }
+            let t = self.temp();
+            if array {
+                self.emit(Instr::GetIndexK { dst: t, src: v, idx: i as i16 });
+            } else {
+                self.emit(Instr::GetPayload { dst: t, src: v, idx: i as u16 });
+            }
+            self.pattern(p, t, fails);
+        }
+    }
+
+    // ----- exceptions ---------------------------------------------------
+
+    fn try_expr(&mut self, body: &'a Expr, catch: Option<&'a (hir::Pat, Box<Expr>)>, finally: Option<&'a Expr>, dst: Reg) {
+        let exc = self.temp();
+        let h = self.emit(Instr::PushHandler { reg: exc, off: 0 });
+        self.tries.push(TryCtx { finally, handler_active: true });
+        self.expr_into(body, dst);
+        self.tries.pop();
+        self.emit(Instr::PopHandler);
+        let mut to_normal_finally = vec![self.emit(Instr::Jmp { off: 0 })];
+        self.jump_here(h);
+        let exc2 = self.temp();
+        if let Some((pat, cbody)) = catch {
+            let h2 = finally.map(|_| self.emit(Instr::PushHandler { reg: exc2, off: 0 }));
+            self.tries.push(TryCtx { finally, handler_active: h2.is_some() });
+            self.bind_irrefutable(pat, exc);
+            self.expr_into(cbody, dst);
+            self.tries.pop();
+            if let Some(h2) = h2 {
+                self.emit(Instr::PopHandler);
+                to_normal_finally.push(self.emit(Instr::Jmp { off: 0 }));
+                self.jump_here(h2);
+            } else {
+                to_normal_finally.push(self.emit(Instr::Jmp { off: 0 }));
+            }
+        } else {
+            self.emit(Instr::Move { dst: exc2, src: exc });
+        }
+        if let Some(f) = finally {
+            // Exceptional path: run finally, then rethrow.
+            let t = self.temp();
+            self.expr_into(f, t);
+            self.emit(Instr::Throw { src: exc2 });
+        }
+        for j in to_normal_finally {
+            self.jump_here(j);
+        }
+        if let Some(f) = finally {
+            let t = self.temp();
+            self.expr_into(f, t);
+        }
+    }
+
+    // ----- formatting ---------------------------------------------------
+
+    fn fstring(&mut self, parts: &'a [hir::FPart], dst: Reg) {
+        let base = self.temps(parts.len());
+        for (i, p) in parts.iter().enumerate() {
+            let r = base + i as u16;
+            match p {
+                hir::FPart::Lit(s) => self.konst(&Const::Str(s.clone()), r),
+                hir::FPart::Hole { expr, spec } => {
+                    let v = self.expr_any(expr);
+                    let spec = self.pool.spec(spec);
+                    self.emit(Instr::FmtFString { dst: r, src: v, spec });
+                }
+            }
+        }
+        self.emit(Instr::Concat { dst, base, count: parts.len() as u16 });
+    }
+
+    fn format(&mut self, action: hir::Builtin, segments: &'a [hir::FmtSeg], args: &'a [Expr], dst: Reg) {
+        let abase = self.temps(args.len());
+        for (i, a) in args.iter().enumerate() {
+            self.expr_into(a, abase + i as u16);
+        }
+        let base = self.temps(segments.len());
+        for (i, s) in segments.iter().enumerate() {
+            let r = base + i as u16;
+            match s {
+                hir::FmtSeg::Lit(text) => self.konst(&Const::Str(text.clone()), r),
+                hir::FmtSeg::Hole { arg, spec } => {
+                    let spec = self.pool.spec(spec);
+                    self.emit(Instr::FmtRust { dst: r, src: abase + *arg as u16, spec });
+                }
+            }
+        }
+        let s = self.temp();
+        self.emit(Instr::Concat { dst: s, base, count: segments.len() as u16 });
+        if action == hir::Builtin::FormatFmt {
+            self.emit(Instr::Move { dst, src: s });
+        } else {
+            self.emit(Instr::CallBuiltin { dst, base: s, argc: 1, builtin: builtin_index::of(action) });
+        }
+    }
+}
+
+/// Closure protos need their capture sources expressed as registers of the
+/// creating function; this runs after all functions are compiled.
+pub fn resolve_captures(program: &hir::Program, module: &mut Module) {
+    // Register of each local in each function, as assigned by FnCompiler::new.
+    for (fi, f) in program.funcs.iter().enumerate() {
+        let _ = fi;
+        let _ = f;
+    }
+    let regs: Vec<Vec<Reg>> = program
+        .funcs
+        .iter()
+        .map(|f| {
+            let mut local_reg = vec![u16::MAX; f.locals.len()];
+            for (i, &p) in f.params.iter().enumerate() {
+                local_reg[p as usize] = i as u16;
+            }
+            let mut next = f.params.len() as u16;
+            for r in local_reg.iter_mut() {
+                if *r == u16::MAX {
+                    *r = next;
+                    next += 1;
+                }
+            }
+            local_reg
+        })
+        .collect();
+    // Which function creates each closure: scan for Closure instructions.
+    for (creator, proto) in module.protos.clone().iter().enumerate() {
+        for ins in &proto.code {
+            if let Instr::Closure { proto: target, .. } = ins {
+                let target = *target as usize;
+                let caps = &program.funcs[target].captures;
+                module.protos[target].captures = caps
+                    .iter()
+                    .map(|c| match c {
+                        hir::Capture::Local(id) => CaptureFrom::Reg(regs[creator][*id as usize]),
+                        hir::Capture::Outer(i) => CaptureFrom::Upval(*i as u16),
+                    })
+                    .collect();
+            }
+        }
+    }
+}

@@ -1,0 +1,849 @@
+//! The interpreter: a `match`-dispatched loop over fixed-width register
+//! instructions, with its own frame stack (Ruchy recursion never recurses
+//! on the native stack, so deep recursion is a clean `Stack overflow`).
+
+use crate::bytecode::*;
+use crate::format::{float_short, Formatter, Mode};
+use crate::heap::{Heap, Obj};
+use crate::value::{ObjRef, Value};
+use std::io::Write;
+
+/// Ruchy frames allowed before `Stack overflow` (§10 asks for ≥ 10,000).
+pub const MAX_FRAMES: usize = 200_000;
+/// Nesting of native → Ruchy callbacks (`map`, `sort_by`, …).
+const MAX_NATIVE_DEPTH: u32 = 200;
+
+/// Why execution stopped abnormally.
+#[derive(Debug, Clone)]
+pub enum Fail {
+    /// A runtime error with its message (§8) and source offset.
+    Error { msg: String, at: Option<u32> },
+    /// A `throw`n value that nothing caught.
+    Thrown { value: Value, at: Option<u32> },
+}
+
+impl Fail {
+    pub fn msg(m: impl Into<String>) -> Fail {
+        Fail::Error { msg: m.into(), at: None }
+    }
+}
+
+pub type VmResult<T> = Result<T, Fail>;
+
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    proto: u32,
+    pc: usize,
+    base: usize,
+    /// Absolute stack slot receiving the return value.
+    ret: usize,
+    closure: Value,
+    argc: u8,
+    /// `run` returns when this frame returns (entry of a nested run).
+    stop: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Handler {
+    frame: usize,
+    pc: usize,
+    reg: usize,
+}
+
+pub struct Vm<'m> {
+    pub module: &'m Module,
+    pub heap: Heap,
+    stack: Vec<Value>,
+    frames: Vec<Frame>,
+    pub globals: Vec<Value>,
+    consts: Vec<Value>,
+    handlers: Vec<Handler>,
+    /// Values native code holds while it calls back into Ruchy code.
+    pub temp_roots: Vec<Value>,
+    pub out: Box<dyn Write + 'm>,
+    native_depth: u32,
+    /// Pattern/call-site method-name cache: const index → string.
+    pub(crate) rng_state: u64,
+}
+
+macro_rules! reg {
+    ($vm:expr, $base:expr, $r:expr) => {
+        $vm.stack[$base + $r as usize]
+    };
+}
+
+impl<'m> Vm<'m> {
+    pub fn new(module: &'m Module, out: Box<dyn Write + 'm>) -> Vm<'m> {
+        let mut heap = Heap::new();
+        let consts = module
+            .consts
+            .iter()
+            .map(|c| match c {
+                Constant::Int(n) => Value::Int(*n),
+                Constant::Float(f) => Value::Float(*f),
+                Constant::Str(s) => {
+                    let v = heap.str(s.clone());
+                    // Constants are shared by every use: never mutate them in place.
+                    heap.share(v);
+                    v
+                }
+            })
+            .collect();
+        Vm {
+            module,
+            heap,
+            stack: vec![Value::Nil; 1024],
+            frames: vec![],
+            globals: vec![Value::Nil; module.globals.len()],
+            consts,
+            handlers: vec![],
+            temp_roots: vec![],
+            out,
+            native_depth: 0,
+            rng_state: 0x2545_F491_4F6C_DD1D,
+        }
+    }
+
+    pub fn fmt(&self) -> Formatter<'_> {
+        Formatter { heap: &self.heap, module: self.module }
+    }
+
+    /// Runs the program's top-level code (and `main`).
+    pub fn run_main(&mut self) -> VmResult<()> {
+        let entry = self.module.entry;
+        self.push_frame(entry, 0, 0, Value::Nil, 0, true)?;
+        let r = self.run();
+        let _ = self.out.flush();
+        r.map(|_| ())
+    }
+
+    /// Source offset of the instruction being executed in the top frame.
+    pub fn current_offset(&self) -> Option<u32> {
+        let f = self.frames.last()?;
+        self.module.protos[f.proto as usize].spans.get(f.pc.saturating_sub(1)).copied()
+    }
+
+    fn push_frame(&mut self, proto: u32, base: usize, ret: usize, closure: Value, argc: u8, stop: bool) -> VmResult<()> {
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(Fail::msg("Stack overflow"));
+        }
+        let p = &self.module.protos[proto as usize];
+        if argc < p.required.saturating_sub(u16::from(p.has_self)) as u8 + u8::from(p.has_self) && (argc as u16) < p.required
+            || argc as u16 > p.params
+        {
+            let explicit = u16::from(p.has_self);
+            return Err(Fail::msg(format!(
+                "Function expects {}-{} arguments, got {}",
+                p.required - explicit.min(p.required),
+                p.params - explicit,
+                argc as u16 - explicit.min(argc as u16)
+            )));
+        }
+        let need = base + p.frame_size as usize + 1;
+        if self.stack.len() < need {
+            let new_len = (need * 2).max(1024);
+            self.stack.resize(new_len, Value::Nil);
+        }
+        for v in &mut self.stack[base + argc as usize..base + p.frame_size as usize] {
+            *v = Value::Nil;
+        }
+        self.frames.push(Frame { proto, pc: 0, base, ret, closure, argc, stop });
+        Ok(())
+    }
+
+    /// Calls a callable value from native code and returns its result.
+    pub fn call_value(&mut self, f: Value, args: &[Value]) -> VmResult<Value> {
+        if self.native_depth >= MAX_NATIVE_DEPTH {
+            return Err(Fail::msg("Stack overflow"));
+        }
+        let top = self.stack_top();
+        let need = top + args.len() + 2;
+        if self.stack.len() < need {
+            self.stack.resize(need * 2, Value::Nil);
+        }
+        self.stack[top] = f;
+        for (i, a) in args.iter().enumerate() {
+            self.stack[top + 1 + i] = *a;
+        }
+        match self.prepare_call_value(top, args.len() as u8, top, true)? {
+            Some(v) => Ok(v),
+            None => {
+                self.native_depth += 1;
+                let r = self.run();
+                self.native_depth -= 1;
+                r
+            }
+        }
+    }
+
+    fn stack_top(&self) -> usize {
+        match self.frames.last() {
+            Some(f) => f.base + self.module.protos[f.proto as usize].frame_size as usize + 1,
+            None => 0,
+        }
+    }
+
+    /// Sets up a call of the value in `slot` with `argc` arguments after it.
+    /// Returns `Some(result)` when the callee was native (already done).
+    fn prepare_call_value(&mut self, slot: usize, argc: u8, ret: usize, stop: bool) -> VmResult<Option<Value>> {
+        let f = self.stack[slot];
+        match f {
+            Value::Func(p) => {
+                self.push_frame(p, slot + 1, ret, Value::Nil, argc, stop)?;
+                Ok(None)
+            }
+            Value::Obj(r) => match self.heap.get(r) {
+                Obj::Closure { proto, .. } => {
+                    let p = *proto;
+                    self.push_frame(p, slot + 1, ret, f, argc, stop)?;
+                    Ok(None)
+                }
+                _ => Err(Fail::msg(format!("Type error: Cannot call non-function value: {}", self.type_name(f)))),
+            },
+            Value::Ctor(def, variant) => {
+                let payload = self.stack[slot + 1..slot + 1 + argc as usize].to_vec();
+                Ok(Some(self.heap.alloc(Obj::Enum { def, variant, payload })))
+            }
+            Value::Builtin(b) => {
+                let args = self.stack[slot + 1..slot + 1 + argc as usize].to_vec();
+                crate::builtins::call_builtin(self, b, &args).map(Some)
+            }
+            _ => Err(Fail::msg(format!("Type error: Cannot call non-function value: {}", self.type_name(f)))),
+        }
+    }
+
+    pub fn type_name(&self, v: Value) -> &'static str {
+        match v {
+            Value::Nil => "nil",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::Func(_) | Value::Ctor(..) | Value::Builtin(_) => "function",
+            Value::Obj(r) => match self.heap.get(r) {
+                Obj::Str(_) => "string",
+                Obj::Array(_) => "array",
+                Obj::Tuple(_) => "tuple",
+                Obj::Dict(_) => "object",
+                Obj::Struct { .. } => "struct",
+                Obj::Enum { .. } => "enum_variant",
+                Obj::Closure { .. } => "function",
+                Obj::Range { .. } => "range",
+                Obj::Cell(_) | Obj::Iter { .. } | Obj::Free => "internal",
+            },
+        }
+    }
+
+    fn maybe_collect(&mut self) {
+        if self.heap.should_collect() {
+            self.collect_garbage();
+        }
+    }
+
+    pub fn collect_garbage(&mut self) {
+        let top = self.stack_top();
+        let frames_closures: Vec<Value> = self.frames.iter().map(|f| f.closure).collect();
+        let roots = self.stack[..top.min(self.stack.len())]
+            .iter()
+            .chain(self.globals.iter())
+            .chain(self.consts.iter())
+            .chain(self.temp_roots.iter())
+            .chain(frames_closures.iter());
+        self.heap.collect(roots);
+    }
+
+    pub fn str_of(&self, v: Value) -> Option<&str> {
+        match v {
+            Value::Obj(r) => match self.heap.get(r) {
+                Obj::Str(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    // ----- error handling -----------------------------------------------
+
+    /// Routes a failure to the innermost handler of this `run` invocation.
+    /// Returns Err when no handler in range catches it.
+    fn throw(&mut self, fail: Fail, floor: usize) -> VmResult<()> {
+        let fail = match fail {
+            Fail::Error { msg, at: None } => Fail::Error { msg, at: self.current_offset() },
+            Fail::Thrown { value, at: None } => Fail::Thrown { value, at: self.current_offset() },
+            f => f,
+        };
+        let Some(h) = self.handlers.last().copied() else { return Err(fail) };
+        if h.frame < floor {
+            return Err(fail);
+        }
+        self.handlers.pop();
+        self.frames.truncate(h.frame + 1);
+        let value = match fail {
+            Fail::Thrown { value, .. } => value,
+            Fail::Error { msg, .. } => self.heap.str(msg),
+        };
+        self.stack[h.reg] = value;
+        self.frames.last_mut().unwrap().pc = h.pc;
+        Ok(())
+    }
+
+    // ----- the dispatch loop ------------------------------------------------
+
+    /// Executes until the frame marked `stop` returns.
+    fn run(&mut self) -> VmResult<Value> {
+        let floor = self.frames.len() - 1;
+        loop {
+            match self.run_inner(floor) {
+                Ok(v) => return Ok(v),
+                Err(fail) => {
+                    // Drop handlers that belong to frames that are gone.
+                    self.throw(fail, floor)?;
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::cognitive_complexity)]
+    fn run_inner(&mut self, floor: usize) -> VmResult<Value> {
+        let module = self.module;
+        let mut frame = *self.frames.last().unwrap();
+        let mut code: &[Instr] = &module.protos[frame.proto as usize].code;
+        let mut base = frame.base;
+        let mut pc = frame.pc;
+        macro_rules! save_pc {
+            () => {
+                self.frames.last_mut().unwrap().pc = pc;
+            };
+        }
+        macro_rules! tryv {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => {
+                        save_pc!();
+                        return Err(e);
+                    }
+                }
+            };
+        }
+        macro_rules! reload {
+            () => {
+                frame = *self.frames.last().unwrap();
+                code = &module.protos[frame.proto as usize].code;
+                base = frame.base;
+                pc = frame.pc;
+            };
+        }
+        loop {
+            let ins = code[pc];
+            pc += 1;
+            match ins {
+                Instr::Nop => {}
+                Instr::Move { dst, src } => reg!(self, base, dst) = reg!(self, base, src),
+                Instr::LoadK { dst, k } => reg!(self, base, dst) = self.consts[k as usize],
+                Instr::LoadInt { dst, v } => reg!(self, base, dst) = Value::Int(v as i64),
+                Instr::LoadNil { dst } => reg!(self, base, dst) = Value::Nil,
+                Instr::LoadBool { dst, v } => reg!(self, base, dst) = Value::Bool(v),
+                Instr::GetGlobal { dst, g } => reg!(self, base, dst) = self.globals[g as usize],
+                Instr::SetGlobal { g, src } => self.globals[g as usize] = reg!(self, base, src),
+                Instr::GetUpval { dst, idx } => {
+                    let cell = self.upval_cell(frame.closure, idx);
+                    reg!(self, base, dst) = match self.heap.get(cell) {
+                        Obj::Cell(v) => *v,
+                        _ => Value::Nil,
+                    };
+                }
+                Instr::SetUpval { idx, src } => {
+                    let cell = self.upval_cell(frame.closure, idx);
+                    *self.heap.get_mut(cell) = Obj::Cell(reg!(self, base, src));
+                }
+                Instr::NewCell { dst, src } => {
+                    let v = reg!(self, base, src);
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Cell(v));
+                }
+                Instr::GetCell { dst, cell } => {
+                    if let Value::Obj(c) = reg!(self, base, cell) {
+                        if let Obj::Cell(v) = self.heap.get(c) {
+                            reg!(self, base, dst) = *v;
+                        }
+                    }
+                }
+                Instr::SetCell { cell, src } => {
+                    if let Value::Obj(c) = reg!(self, base, cell) {
+                        let v = reg!(self, base, src);
+                        *self.heap.get_mut(c) = Obj::Cell(v);
+                    }
+                }
+                Instr::Share { reg } => {
+                    let v = reg!(self, base, reg);
+                    self.heap.share(v);
+                }
+                Instr::MakeUnique { reg } => {
+                    let v = reg!(self, base, reg);
+                    reg!(self, base, reg) = self.heap.make_unique(v);
+                }
+                Instr::AddI { dst, a, b } | Instr::Add { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = match (x, y) {
+                        (Value::Int(x), Value::Int(y)) => match x.checked_add(y) {
+                            Some(r) => Value::Int(r),
+                            None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in addition"))),
+                        },
+                        (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
+                        _ => tryv!(crate::ops::add(self, x, y)),
+                    };
+                }
+                Instr::AddIK { dst, a, k } => {
+                    let x = reg!(self, base, a);
+                    reg!(self, base, dst) = match x {
+                        Value::Int(x) => match x.checked_add(k as i64) {
+                            Some(r) => Value::Int(r),
+                            None => tryv!(Err(Fail::msg(if k < 0 {
+                                "Runtime error: Integer overflow in subtraction"
+                            } else {
+                                "Runtime error: Integer overflow in addition"
+                            }))),
+                        },
+                        Value::Float(f) => Value::Float(f + k as f64),
+                        _ => tryv!(crate::ops::add(self, x, Value::Int(k as i64))),
+                    };
+                }
+                Instr::SubI { dst, a, b } | Instr::Sub { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = match (x, y) {
+                        (Value::Int(x), Value::Int(y)) => match x.checked_sub(y) {
+                            Some(r) => Value::Int(r),
+                            None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in subtraction"))),
+                        },
+                        _ => tryv!(crate::ops::arith(self, crate::ops::Arith::Sub, x, y)),
+                    };
+                }
+                Instr::MulI { dst, a, b } | Instr::Mul { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = match (x, y) {
+                        (Value::Int(x), Value::Int(y)) => match x.checked_mul(y) {
+                            Some(r) => Value::Int(r),
+                            None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in multiplication"))),
+                        },
+                        _ => tryv!(crate::ops::mul(self, x, y)),
+                    };
+                }
+                Instr::AddF { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Add, x, y));
+                }
+                Instr::SubF { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Sub, x, y));
+                }
+                Instr::MulF { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Mul, x, y));
+                }
+                Instr::DivF { dst, a, b } | Instr::Div { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, y));
+                }
+                Instr::Rem { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Rem, x, y));
+                }
+                Instr::Pow { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = tryv!(crate::ops::pow(self, x, y));
+                }
+                Instr::EqI { dst, a, b } | Instr::Eq { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = Value::Bool(crate::ops::equal(&self.heap, x, y));
+                }
+                Instr::Ne { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = Value::Bool(!crate::ops::equal(&self.heap, x, y));
+                }
+                Instr::LtI { dst, a, b } | Instr::Lt { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = Value::Bool(match (x, y) {
+                        (Value::Int(x), Value::Int(y)) => x < y,
+                        _ => tryv!(crate::ops::compare(self, x, y)) == Some(std::cmp::Ordering::Less),
+                    });
+                }
+                Instr::LeI { dst, a, b } | Instr::Le { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = Value::Bool(match (x, y) {
+                        (Value::Int(x), Value::Int(y)) => x <= y,
+                        _ => matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)),
+                    });
+                }
+                Instr::Gt { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = Value::Bool(tryv!(crate::ops::compare(self, x, y)) == Some(std::cmp::Ordering::Greater));
+                }
+                Instr::Ge { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) =
+                        Value::Bool(matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)));
+                }
+                Instr::BitAnd { dst, a, b } | Instr::BitOr { dst, a, b } | Instr::BitXor { dst, a, b } | Instr::Shl { dst, a, b } | Instr::Shr { dst, a, b } => {
+                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                    reg!(self, base, dst) = tryv!(crate::ops::bitwise(self, ins, x, y));
+                }
+                Instr::Neg { dst, src } => {
+                    let x = reg!(self, base, src);
+                    reg!(self, base, dst) = match x {
+                        Value::Int(n) => match n.checked_neg() {
+                            Some(r) => Value::Int(r),
+                            None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in negation"))),
+                        },
+                        Value::Float(f) => Value::Float(-f),
+                        _ => tryv!(Err(Fail::msg(format!("Type error: Cannot negate {}", self.type_name(x))))),
+                    };
+                }
+                Instr::Not { dst, src } => {
+                    let x = reg!(self, base, src);
+                    reg!(self, base, dst) = Value::Bool(!x.truthy());
+                }
+                Instr::BitNot { dst, src } => {
+                    let x = reg!(self, base, src);
+                    reg!(self, base, dst) = match x {
+                        Value::Int(n) => Value::Int(!n),
+                        _ => tryv!(Err(Fail::msg(format!("Type error: Cannot apply ~ to {}", self.type_name(x))))),
+                    };
+                }
+                Instr::AppendStr { dst, src } => {
+                    let (x, y) = (reg!(self, base, dst), reg!(self, base, src));
+                    reg!(self, base, dst) = tryv!(crate::ops::append_in_place(self, x, y));
+                }
+                Instr::Jmp { off } => pc = (pc as i64 + off as i64) as usize,
+                Instr::JmpIf { cond, off } => {
+                    if reg!(self, base, cond).truthy() {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNot { cond, off } => {
+                    if !reg!(self, base, cond).truthy() {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNil { src, off } => {
+                    if reg!(self, base, src) == Value::Nil {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNotLt { a, b, off } | Instr::JmpIfNotLtI { a, b, off } => {
+                    let lt = match (reg!(self, base, a), reg!(self, base, b)) {
+                        (Value::Int(x), Value::Int(y)) => x < y,
+                        (x, y) => tryv!(crate::ops::compare(self, x, y)) == Some(std::cmp::Ordering::Less),
+                    };
+                    if !lt {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNotLe { a, b, off } | Instr::JmpIfNotLeI { a, b, off } => {
+                    let le = match (reg!(self, base, a), reg!(self, base, b)) {
+                        (Value::Int(x), Value::Int(y)) => x <= y,
+                        (x, y) => matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)),
+                    };
+                    if !le {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::Safepoint => {
+                    if self.heap.should_collect() {
+                        save_pc!();
+                        self.collect_garbage();
+                    }
+                }
+                Instr::JmpIfArgGiven { idx, off } => {
+                    if (idx as usize) < frame.argc as usize {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::Call { dst, base: b, argc, proto } => {
+                    save_pc!();
+                    self.maybe_collect();
+                    tryv!(self.push_frame(proto as u32, base + b as usize, base + dst as usize, Value::Nil, argc, false));
+                    reload!();
+                }
+                Instr::CallValue { dst, base: b, argc } => {
+                    save_pc!();
+                    self.maybe_collect();
+                    if let Some(v) = tryv!(self.prepare_call_value(base + b as usize, argc, base + dst as usize, false)) {
+                        reg!(self, base, dst) = v;
+                    } else {
+                        reload!();
+                    }
+                }
+                Instr::CallMethod { dst, base: b, argc, name } => {
+                    save_pc!();
+                    self.maybe_collect();
+                    let recv_slot = base + b as usize;
+                    let recv = self.stack[recv_slot];
+                    match self.user_method(recv, name) {
+                        Some(proto) => {
+                            tryv!(self.push_frame(proto, recv_slot, base + dst as usize, Value::Nil, argc + 1, false));
+                            reload!();
+                        }
+                        None => {
+                            let args: Vec<Value> = self.stack[recv_slot + 1..recv_slot + 1 + argc as usize].to_vec();
+                            let mname = match &module.consts[name as usize] {
+                                Constant::Str(s) => s.as_str(),
+                                _ => "",
+                            };
+                            let v = tryv!(crate::builtins::call_method(self, recv_slot, mname, &args));
+                            // A nested run may have grown (reallocated) the stack.
+                            self.stack[base + dst as usize] = v;
+                        }
+                    }
+                }
+                Instr::CallBuiltin { dst, base: b, argc, builtin } => {
+                    save_pc!();
+                    let s = base + b as usize;
+                    let args: Vec<Value> = self.stack[s..s + argc as usize].to_vec();
+                    let v = tryv!(crate::builtins::call_builtin(self, builtin, &args));
+                    self.stack[base + dst as usize] = v;
+                }
+                Instr::Return { src } => {
+                    let v = reg!(self, base, src);
+                    let done = self.frames.pop().unwrap();
+                    while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
+                        self.handlers.pop();
+                    }
+                    if done.stop {
+                        return Ok(v);
+                    }
+                    self.stack[done.ret] = v;
+                    reload!();
+                }
+                Instr::NewArray { dst, base: b, count } => {
+                    let s = base + b as usize;
+                    let items = self.stack[s..s + count as usize].to_vec();
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items));
+                }
+                Instr::NewTuple { dst, base: b, count } => {
+                    let s = base + b as usize;
+                    let items = self.stack[s..s + count as usize].to_vec();
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Tuple(items));
+                }
+                Instr::NewDict { dst, base: b, count } => {
+                    let s = base + b as usize;
+                    let mut d = std::collections::BTreeMap::new();
+                    for i in 0..count as usize {
+                        let k = self.stack[s + 2 * i];
+                        let key = tryv!(crate::ops::dict_key(self, k));
+                        d.insert(key, self.stack[s + 2 * i + 1]);
+                    }
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Dict(d));
+                }
+                Instr::NewStruct { dst, base: b, def } => {
+                    let n = module.structs[def as usize].fields.len();
+                    let s = base + b as usize;
+                    let fields = self.stack[s..s + n].to_vec();
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Struct { def: def as u32, fields });
+                }
+                Instr::NewVariant { dst, base: b, def, variant } => {
+                    let n = module.enums[def as usize].variants[variant as usize].1;
+                    let s = base + b as usize;
+                    let payload = self.stack[s..s + n].to_vec();
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Enum { def: def as u32, variant: variant as u32, payload });
+                }
+                Instr::ArrayRepeat { dst, value, count } => {
+                    let (v, n) = (reg!(self, base, value), reg!(self, base, count));
+                    let n = match n {
+                        Value::Int(n) if n >= 0 => n as usize,
+                        _ => tryv!(Err(Fail::msg("Runtime error: array repeat count must be a non-negative integer"))),
+                    };
+                    let items = tryv!(crate::ops::repeat_value(self, v, n));
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items));
+                }
+                Instr::MakeRange { dst, start, end, inclusive } => {
+                    let (s, e) = (reg!(self, base, start), reg!(self, base, end));
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Range { start: s, end: e, inclusive });
+                }
+                Instr::Closure { dst, proto } => {
+                    let p = &module.protos[proto as usize];
+                    reg!(self, base, dst) = if p.captures.is_empty() {
+                        Value::Func(proto as u32)
+                    } else {
+                        let caps: Vec<ObjRef> = p
+                            .captures
+                            .iter()
+                            .map(|c| match c {
+                                CaptureFrom::Reg(r) => match reg!(self, base, *r) {
+                                    Value::Obj(o) => o,
+                                    _ => unreachable!("captured locals hold cells"),
+                                },
+                                CaptureFrom::Upval(i) => self.upval_cell(frame.closure, *i),
+                            })
+                            .collect();
+                        self.heap.alloc(Obj::Closure { proto: proto as u32, captures: caps })
+                    };
+                }
+                Instr::GetField { dst, obj, name } => {
+                    let o = reg!(self, base, obj);
+                    reg!(self, base, dst) = tryv!(crate::ops::get_field(self, o, name));
+                }
+                Instr::SetField { obj, name, src } => {
+                    let (o, v) = (reg!(self, base, obj), reg!(self, base, src));
+                    tryv!(crate::ops::set_field(self, o, name, v));
+                }
+                Instr::GetIndex { dst, obj, index } => {
+                    let (o, i) = (reg!(self, base, obj), reg!(self, base, index));
+                    reg!(self, base, dst) = tryv!(crate::ops::get_index(self, o, i));
+                }
+                Instr::SetIndex { obj, index, src } => {
+                    let (o, i, v) = (reg!(self, base, obj), reg!(self, base, index), reg!(self, base, src));
+                    tryv!(crate::ops::set_index(self, o, i, v));
+                }
+                Instr::GetTupleIdx { dst, obj, idx } => {
+                    let o = reg!(self, base, obj);
+                    reg!(self, base, dst) = tryv!(crate::ops::tuple_get(self, o, idx as usize));
+                }
+                Instr::SetTupleIdx { obj, idx, src } => {
+                    let (o, v) = (reg!(self, base, obj), reg!(self, base, src));
+                    tryv!(crate::ops::tuple_set(self, o, idx as usize, v));
+                }
+                Instr::IterInit { iter, src } => {
+                    let v = reg!(self, base, src);
+                    let (a, b) = tryv!(crate::ops::iter_init(self, v));
+                    reg!(self, base, iter) = a;
+                    reg!(self, base, iter + 1) = b;
+                }
+                Instr::IterNext { iter, dst, off } => {
+                    let (state, pos) = (reg!(self, base, iter), reg!(self, base, iter + 1));
+                    match crate::ops::iter_next(self, state, pos) {
+                        Some((v, next)) => {
+                            reg!(self, base, dst) = v;
+                            reg!(self, base, iter + 1) = next;
+                        }
+                        None => pc = (pc as i64 + off as i64) as usize,
+                    }
+                }
+                Instr::PushHandler { reg, off } => {
+                    let h = Handler { frame: self.frames.len() - 1, pc: (pc as i64 + off as i64) as usize, reg: base + reg as usize };
+                    self.handlers.push(h);
+                }
+                Instr::PopHandler => {
+                    self.handlers.pop();
+                }
+                Instr::Throw { src } => {
+                    let v = reg!(self, base, src);
+                    save_pc!();
+                    return Err(Fail::Thrown { value: v, at: None });
+                }
+                Instr::MatchFail => tryv!(Err(Fail::msg("Runtime error: No match arm matched the value"))),
+                Instr::LetFail => tryv!(Err(Fail::msg("Runtime error: pattern in `let` did not match the value"))),
+                Instr::IsVariant { dst, src, def, variant } => {
+                    let v = reg!(self, base, src);
+                    reg!(self, base, dst) = Value::Bool(match v {
+                        Value::Obj(r) => matches!(self.heap.get(r), Obj::Enum { def: d, variant: w, .. } if *d == def as u32 && *w == variant as u32),
+                        _ => false,
+                    });
+                }
+                Instr::IsStruct { dst, src, def } => {
+                    let v = reg!(self, base, src);
+                    reg!(self, base, dst) = Value::Bool(match v {
+                        Value::Obj(r) => matches!(self.heap.get(r), Obj::Struct { def: d, .. } if *d == def as u32),
+                        _ => false,
+                    });
+                }
+                Instr::IsLen { dst, src, n, at_least } => {
+                    let v = reg!(self, base, src);
+                    reg!(self, base, dst) = Value::Bool(match v {
+                        Value::Obj(r) => match self.heap.get(r) {
+                            Obj::Array(a) => if at_least { a.len() >= n as usize } else { a.len() == n as usize },
+                            _ => false,
+                        },
+                        _ => false,
+                    });
+                }
+                Instr::IsTupleLen { dst, src, n } => {
+                    let v = reg!(self, base, src);
+                    reg!(self, base, dst) = Value::Bool(match v {
+                        Value::Obj(r) => matches!(self.heap.get(r), Obj::Tuple(t) if t.len() == n as usize),
+                        _ => false,
+                    });
+                }
+                Instr::GetPayload { dst, src, idx } => {
+                    let v = reg!(self, base, src);
+                    reg!(self, base, dst) = tryv!(crate::ops::payload(self, v, idx as usize));
+                }
+                Instr::GetIndexK { dst, src, idx } => {
+                    let v = reg!(self, base, src);
+                    reg!(self, base, dst) = tryv!(crate::ops::get_index(self, v, Value::Int(idx as i64)));
+                }
+                Instr::SliceRest { dst, src, start, from_end } => {
+                    let v = reg!(self, base, src);
+                    let items = match v {
+                        Value::Obj(r) => match self.heap.get(r) {
+                            Obj::Array(a) => a[start as usize..a.len() - from_end as usize].to_vec(),
+                            _ => vec![],
+                        },
+                        _ => vec![],
+                    };
+                    for it in &items {
+                        self.heap.share(*it);
+                    }
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items));
+                }
+                Instr::FmtFString { dst, src, spec } => {
+                    let v = reg!(self, base, src);
+                    let s = self.fmt().fstring_hole(v, &module.specs[spec as usize]);
+                    reg!(self, base, dst) = self.heap.str(s);
+                }
+                Instr::FmtRust { dst, src, spec } => {
+                    let v = reg!(self, base, src);
+                    let s = self.fmt().rust_hole(v, &module.specs[spec as usize]);
+                    reg!(self, base, dst) = self.heap.str(s);
+                }
+                Instr::Concat { dst, base: b, count } => {
+                    let mut s = String::new();
+                    for i in 0..count as usize {
+                        let v = self.stack[base + b as usize + i];
+                        match self.str_of(v) {
+                            Some(t) => s.push_str(t),
+                            None => s.push_str(&self.fmt().to_string(v, Mode::Raw)),
+                        }
+                    }
+                    reg!(self, base, dst) = self.heap.str(s);
+                }
+                Instr::Cast { dst, src, kind } => {
+                    let v = reg!(self, base, src);
+                    reg!(self, base, dst) = tryv!(crate::ops::cast(self, v, CastKind::from_u8(kind)));
+                }
+            }
+        }
+    }
+
+    fn upval_cell(&self, closure: Value, idx: u16) -> ObjRef {
+        match closure {
+            Value::Obj(r) => match self.heap.get(r) {
+                Obj::Closure { captures, .. } => captures[idx as usize],
+                _ => unreachable!("upvalue access outside a closure"),
+            },
+            _ => unreachable!("upvalue access outside a closure"),
+        }
+    }
+
+    /// The user method `name` (a constant index) of the receiver's type.
+    fn user_method(&self, recv: Value, name: u16) -> Option<u32> {
+        let Value::Obj(r) = recv else { return None };
+        let key = match self.heap.get(r) {
+            Obj::Struct { def, .. } => TypeKey::Struct(*def),
+            Obj::Enum { def, .. } => TypeKey::Enum(*def),
+            _ => return None,
+        };
+        let Constant::Str(n) = &self.module.consts[name as usize] else { return None };
+        self.module.methods.get(&(key, n.clone())).copied()
+    }
+
+    pub fn slot(&self, i: usize) -> Value {
+        self.stack[i]
+    }
+
+    pub fn set_slot(&mut self, i: usize, v: Value) {
+        self.stack[i] = v;
+    }
+
+    pub fn float_short(&self, f: f64) -> String {
+        float_short(f)
+    }
+}
