@@ -671,8 +671,8 @@ mod tests {
     fn floats() {
         use TokenKind::*;
         assert_eq!(
-            kinds("3.14 2.0 1e10 1.5e-7 2.5E3 2.0f64 1f32"),
-            vec![Float(3.14), Float(2.0), Float(1e10), Float(1.5e-7), Float(2.5e3), Float(2.0), Float(1.0)]
+            kinds("3.25 2.0 1e10 1.5e-7 2.5E3 2.0f64 1f32"),
+            vec![Float(3.25), Float(2.0), Float(1e10), Float(1.5e-7), Float(2.5e3), Float(2.0), Float(1.0)]
         );
     }
 

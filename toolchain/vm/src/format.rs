@@ -30,6 +30,12 @@ pub fn float_display(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
+    // Whole floats in i128 range print their exact integer value
+    // (`2 ** 64` → `18446744073709551616.0`); larger ones print the shortest
+    // round-trip digits padded with zeros (Rust's `{}`), per §10.
+    if f.fract() == 0.0 && f.abs() < 1.7e38 && f != 0.0 {
+        return format!("{}.0", f as i128);
+    }
     // Rust's `{}` for f64 is shortest round-trip without exponent.
     let mut s = format!("{f}");
     if !s.contains('.') {

@@ -560,7 +560,15 @@ pub fn cast(vm: &mut Vm, v: Value, kind: CastKind) -> VmResult<Value> {
                     return Ok(Value::Int(c as i64));
                 }
             }
-            let n = as_int(v).ok_or_else(|| bad(vm))?;
+            // A fieldless enum variant casts to its discriminant.
+            let discriminant = match v {
+                Value::Obj(r) => match vm.heap.get(r) {
+                    Obj::Enum { def, variant, payload } if payload.is_empty() => Some(vm.module.enums[*def as usize].variants[*variant as usize].2),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let n = discriminant.or_else(|| as_int(v)).ok_or_else(|| bad(vm))?;
             Value::Int(match kind {
                 CastKind::I32 => n as i32 as i64,
                 CastKind::I16 => n as i16 as i64,
