@@ -375,6 +375,9 @@ impl Lowerer {
                 VariantDef { name: v.name.name.clone(), arity, field_names, discriminant }
             })
             .collect();
+        if e.variants.len() > 255 {
+            self.error(e.name.span, "an enum may have at most 255 variants");
+        }
         self.enums.push(EnumDef { name: e.name.name.clone(), variants });
         self.enum_names.insert(e.name.name.clone(), id);
     }
@@ -1306,6 +1309,10 @@ impl Lowerer {
                 PatKind::Range { lo: lo.as_ref().map(lit_const), hi: hi.as_ref().map(lit_const), inclusive: *inclusive }
             }
             AP::Tuple(ps) => PatKind::Tuple(ps.iter().map(|q| self.lower_pat_in(q, bound)).collect()),
+            AP::Array { before, after, .. } if before.len() > 255 || after.len() > 255 => {
+                self.error(p.span, "an array pattern may list at most 255 elements before and after `..`");
+                PatKind::Wild
+            }
             AP::Array { before, rest, after } => PatKind::Array {
                 before: before.iter().map(|q| self.lower_pat_in(q, bound)).collect(),
                 rest: rest.as_ref().map(|r| {

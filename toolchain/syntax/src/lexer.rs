@@ -133,8 +133,7 @@ const PUNCTS: &[(&str, TokenKind)] = &[
 
 /// Integer suffixes are accepted and ignored (§2); float suffixes make the
 /// literal a float.
-const INT_SUFFIXES: &[&str] =
-    &["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize"];
+const INT_SUFFIXES: &[&str] = &["i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize"];
 const FLOAT_SUFFIXES: &[&str] = &["f32", "f64"];
 
 fn is_ident_start(c: char) -> bool {
@@ -325,7 +324,8 @@ impl<'a> Lexer<'a> {
             self.number_suffix(false);
             return self.int_value(start, value);
         }
-        let after_dot = matches!(self.tokens.last(), Some(t) if matches!(t.kind, TokenKind::Dot | TokenKind::QuestionDot));
+        let after_dot =
+            matches!(self.tokens.last(), Some(t) if matches!(t.kind, TokenKind::Dot | TokenKind::QuestionDot));
         self.eat_while(|c| c.is_ascii_digit());
         let mut is_float = false;
         if !after_dot {

@@ -8,7 +8,8 @@
 //!
 //! Type-specialised instructions (`AddI`, `LtF`, …) are emitted where the HIR
 //! proves operand types; the generic ones (`Add`, `Lt`, …) check tags at run
-//! time. Fused compare-and-branch instructions (`JmpIfNotLtI`, …) come from
+//! time. Enum variant indices and array-pattern prefix/suffix lengths are
+//! one byte (the HIR lowering rejects larger ones). Fused compare-and-branch instructions (`JmpIfNotLtI`, …) come from
 //! the compiler's peephole step.
 
 use ruchy_syntax::ast::FormatSpec;
@@ -139,7 +140,7 @@ pub enum Instr {
     LetFail,
 
     // Pattern tests (write a bool into `dst`).
-    IsVariant { dst: Reg, src: Reg, def: u16, variant: u16 },
+    IsVariant { dst: Reg, src: Reg, def: u16, variant: u8 },
     IsStruct { dst: Reg, src: Reg, def: u16 },
     /// Array/tuple of exactly `n` (or at least `n` when `at_least`) elements.
     IsLen { dst: Reg, src: Reg, n: u16, at_least: bool },
@@ -149,7 +150,7 @@ pub enum Instr {
     /// Element `idx` of an array (negative counts from the end).
     GetIndexK { dst: Reg, src: Reg, idx: i16 },
     /// `src[start .. len-from_end]` as a new array.
-    SliceRest { dst: Reg, src: Reg, start: u16, from_end: u16 },
+    SliceRest { dst: Reg, src: Reg, start: u8, from_end: u8 },
 
     /// Formats `src` with spec `spec` (index into the spec table) and the
     /// f-string rules; result is a string.

@@ -1025,9 +1025,9 @@ impl<'a> FnCompiler<'a> {
     fn question(&mut self, v: &'a Expr, dst: Reg) {
         let s = self.expr_any(v);
         let t = self.temp();
-        self.emit(Instr::IsVariant { dst: t, src: s, def: hir::OPTION_ENUM as u16, variant: hir::VARIANT_NONE as u16 });
+        self.emit(Instr::IsVariant { dst: t, src: s, def: hir::OPTION_ENUM as u16, variant: hir::VARIANT_NONE as u8 });
         let j1 = self.emit(Instr::JmpIf { cond: t, off: 0 });
-        self.emit(Instr::IsVariant { dst: t, src: s, def: hir::RESULT_ENUM as u16, variant: hir::VARIANT_ERR as u16 });
+        self.emit(Instr::IsVariant { dst: t, src: s, def: hir::RESULT_ENUM as u16, variant: hir::VARIANT_ERR as u8 });
         let j2 = self.emit(Instr::JmpIf { cond: t, off: 0 });
         self.emit(Instr::GetPayload { dst, src: s, idx: 0 });
         let done = self.emit(Instr::Jmp { off: 0 });
@@ -1212,13 +1212,13 @@ impl<'a> FnCompiler<'a> {
                 self.sub_patterns(after.iter().enumerate().map(|(i, p)| (i as i32 - k, p)), v, fails, true);
                 if let Some(Some(id)) = rest {
                     let r = self.temp();
-                    self.emit(Instr::SliceRest { dst: r, src: v, start: before.len() as u16, from_end: after.len() as u16 });
+                    self.emit(Instr::SliceRest { dst: r, src: v, start: before.len() as u8, from_end: after.len() as u8 });
                     self.store_local(*id, r);
                 }
             }
             PatKind::Variant { def, variant, args } => {
                 let t = self.temp();
-                self.emit(Instr::IsVariant { dst: t, src: v, def: *def as u16, variant: *variant as u16 });
+                self.emit(Instr::IsVariant { dst: t, src: v, def: *def as u16, variant: *variant as u8 });
                 fails.push(self.emit(Instr::JmpIfNot { cond: t, off: 0 }));
                 self.sub_patterns(args.iter().enumerate().map(|(i, p)| (i as i32, p)), v, fails, false);
             }

@@ -99,7 +99,8 @@ pub fn arith(vm: &mut Vm, op: Arith, x: Value, y: Value) -> VmResult<Value> {
             }))
         }
         _ => {
-            if op == Arith::Add {
+            let strings = vm.str_of(x).is_some() || vm.str_of(y).is_some();
+            if op == Arith::Add && strings {
                 return add(vm, x, y);
             }
             Err(Fail::msg(format!("Type error: Cannot {} {} and {}", op_word(op), vm.type_name(x), vm.type_name(y))))

@@ -224,9 +224,7 @@ impl Parser<'_> {
             TokenKind::Kw(Kw::If | Kw::Match | Kw::While | Kw::For | Kw::Loop | Kw::Try) => true,
             TokenKind::LBrace => true,
             TokenKind::Lifetime(_) => *self.nth_kind(1) == TokenKind::Colon,
-            TokenKind::At => {
-                matches!(self.nth_kind(1), TokenKind::Ident(_)) && *self.nth_kind(2) == TokenKind::Colon
-            }
+            TokenKind::At => matches!(self.nth_kind(1), TokenKind::Ident(_)) && *self.nth_kind(2) == TokenKind::Colon,
             _ => false,
         }
     }

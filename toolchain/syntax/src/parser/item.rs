@@ -270,15 +270,8 @@ impl Parser<'_> {
         let is_class = self.bump().kind == TokenKind::Kw(Kw::Class);
         let name = self.ident("a type name")?;
         let generics = self.generic_params()?;
-        let mut decl = StructDecl {
-            name,
-            generics,
-            fields: Vec::new(),
-            tuple: false,
-            methods: Vec::new(),
-            is_class,
-            span: start,
-        };
+        let mut decl =
+            StructDecl { name, generics, fields: Vec::new(), tuple: false, methods: Vec::new(), is_class, span: start };
         if self.eat(&TokenKind::Colon) {
             // `class Dog : Animal` — inheritance is parse-only.
             self.bounds()?;
@@ -306,7 +299,11 @@ impl Parser<'_> {
             self.skip_modifiers();
             let span = self.span();
             let ty = self.ty()?;
-            fields.push(FieldDecl { name: Ident { name: fields.len().to_string(), span }, ty: Some(ty), default: None });
+            fields.push(FieldDecl {
+                name: Ident { name: fields.len().to_string(), span },
+                ty: Some(ty),
+                default: None,
+            });
             if !self.eat(&TokenKind::Comma) {
                 break;
             }
@@ -597,7 +594,11 @@ impl Parser<'_> {
                 _ => return Err(self.expected("a path in 'use'")),
             }
             self.bump();
-            let sep = if is_import { self.eat(&TokenKind::Dot) || self.eat(&TokenKind::ColonColon) } else { self.eat(&TokenKind::ColonColon) };
+            let sep = if is_import {
+                self.eat(&TokenKind::Dot) || self.eat(&TokenKind::ColonColon)
+            } else {
+                self.eat(&TokenKind::ColonColon)
+            };
             if !sep {
                 break;
             }

@@ -208,7 +208,11 @@ impl Parser<'_> {
                 rest = Some(name);
             } else {
                 let p = self.pat_top()?;
-                if rest.is_some() { after.push(p) } else { before.push(p) }
+                if rest.is_some() {
+                    after.push(p)
+                } else {
+                    before.push(p)
+                }
             }
             if !self.eat(&TokenKind::Comma) {
                 break;
@@ -235,7 +239,8 @@ impl Parser<'_> {
                 _ => return Ok(None),
             }
         }
-        if matches!(self.kind(), TokenKind::Ident(_)) && *self.nth_kind(1) == TokenKind::At && is_dots(self.nth_kind(2)) {
+        if matches!(self.kind(), TokenKind::Ident(_)) && *self.nth_kind(1) == TokenKind::At && is_dots(self.nth_kind(2))
+        {
             let name = self.ident("a name")?;
             self.bump();
             self.bump();

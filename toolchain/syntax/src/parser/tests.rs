@@ -342,12 +342,14 @@ fn nesting_too_deep_is_a_diagnostic() {
 
 #[test]
 fn types_close_nested_generics() {
-    let out = ok("let x: Option<Vec<(i32, String)>> = nil\nlet y: HashMap<String, Vec<Vec<i32>>>= m\nlet z: &'a str = s");
+    let out =
+        ok("let x: Option<Vec<(i32, String)>> = nil\nlet y: HashMap<String, Vec<Vec<i32>>>= m\nlet z: &'a str = s");
     expect![[r#"
         (let x: Option<Vec<(i32, String)>> nil)
         (let y: HashMap<String, Vec<Vec<i32>>> m)
         (let z: str s)
-    "#]].assert_eq(&out);
+    "#]]
+    .assert_eq(&out);
 }
 
 fn conformance_files() -> Vec<(String, String)> {
@@ -469,9 +471,10 @@ fn mutated_conformance_files_do_not_panic() {
 fn fuzz_long() {
     const WORDS: &[&str] = &[
         "let ", "fun ", "if ", "else ", "match ", "=> ", "for ", "in ", "while ", "loop ", "struct ", "enum ", "impl ",
-        "trait ", "class ", "try ", "catch ", "finally ", "return ", "break ", "'a ", "'a'", "f\"{", "}\"", "r#\"", "\"#",
-        "vec![", "x!", "|x| ", "|| ", "::", "..", "..=", "**", "|>", "? ", "as ", "&mut ", "mut ", "Some(", "None", "_ ",
-        "@l: ", "#[a]", "/*", "*/", "//", "\n", "x", "P { ", "1.5", "0x", "<", ">>", "-> ", "where ", "self", "&self",
+        "trait ", "class ", "try ", "catch ", "finally ", "return ", "break ", "'a ", "'a'", "f\"{", "}\"", "r#\"",
+        "\"#", "vec![", "x!", "|x| ", "|| ", "::", "..", "..=", "**", "|>", "? ", "as ", "&mut ", "mut ", "Some(",
+        "None", "_ ", "@l: ", "#[a]", "/*", "*/", "//", "\n", "x", "P { ", "1.5", "0x", "<", ">>", "-> ", "where ",
+        "self", "&self",
     ];
     let mut rng = Rng(42);
     let files = conformance_files();

@@ -1,0 +1,29 @@
+//! Fuzz the whole front end + bytecode compiler: lex → parse → check →
+//! compile, rendering every diagnostic along the way. Nothing here may panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // Non-UTF-8 inputs are skipped: the CLI reads sources as UTF-8 and
+    // rejects anything else before the toolchain sees it.
+    let Ok(src) = std::str::from_utf8(data) else { return };
+
+    let (_tokens, lex_diags) = ruchy_syntax::lexer::lex(src);
+    let _ = ruchy_syntax::diag::render("fuzz.ruchy", src, &lex_diags);
+
+    let (ast, diags) = ruchy_syntax::parse(src);
+    if !diags.is_empty() {
+        let _ = ruchy_syntax::diag::render("fuzz.ruchy", src, &diags);
+        return;
+    }
+
+    match ruchy_hir::check(&ast) {
+        Ok(hir) => {
+            let _module = ruchy_vm::compile(&hir);
+        }
+        Err(diags) => {
+            let _ = ruchy_syntax::diag::render("fuzz.ruchy", src, &diags);
+        }
+    }
+});

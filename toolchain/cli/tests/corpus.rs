@@ -1,0 +1,130 @@
+//! Runs the golden-output corpora through the real `ruchy-wasm` binary:
+//! `tests/conformance` (the language corpus, kept in sync with
+//! `../shared/conformance`) and `tests/errors` (every error path: message,
+//! location, exit code, stdout flushed before the error).
+//!
+//! Each `NAME.ruchy` runs as `ruchy-wasm run NAME.ruchy` from its own
+//! directory; stdout must equal `NAME.out`, the exit code `NAME.code`
+//! (default 0), and stderr must contain `NAME.err` when present — the same
+//! contract as `../shared/conformance/run.sh`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_with_timeout(dir: &Path, file: &str, timeout: Duration) -> Result<(Vec<u8>, Vec<u8>, i32), String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ruchy-wasm"))
+        .args(["run", file])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn failed: {e}"))?;
+    // Drain pipes on threads so a chatty program cannot block on a full pipe.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = vec![];
+        std::io::Read::read_to_end(&mut out, &mut v).map(|_| v)
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = vec![];
+        std::io::Read::read_to_end(&mut err, &mut v).map(|_| v)
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+            break s;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            return Err(format!("timed out after {timeout:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = t_out.join().unwrap().map_err(|e| e.to_string())?;
+    let stderr = t_err.join().unwrap().map_err(|e| e.to_string())?;
+    Ok((stdout, stderr, status.code().unwrap_or(-1)))
+}
+
+fn check_dir(dir: &Path) -> (usize, Vec<String>) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ruchy"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no tests in {}", dir.display());
+    let mut failures = vec![];
+    for path in &files {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let read = |ext: &str| std::fs::read(dir.join(format!("{name}.{ext}"))).ok();
+        let want_out = read("out").unwrap_or_else(|| panic!("{name}: missing .out"));
+        let want_code: i32 = read("code").map_or(0, |c| String::from_utf8_lossy(&c).trim().parse().expect("numeric .code"));
+        // Like run.sh (`$(cat f)`), trailing newlines of .err do not count.
+        let want_err = read("err").map(|e| String::from_utf8_lossy(&e).trim_end_matches('\n').to_string());
+        match run_with_timeout(dir, &format!("{name}.ruchy"), Duration::from_secs(20)) {
+            Err(e) => failures.push(format!("{name}: {e}")),
+            Ok((out, err, code)) => {
+                let err = String::from_utf8_lossy(&err);
+                if out != want_out {
+                    failures.push(format!(
+                        "{name}: stdout differs\n--- expected\n{}\n--- got\n{}",
+                        String::from_utf8_lossy(&want_out),
+                        String::from_utf8_lossy(&out)
+                    ));
+                }
+                if code != want_code {
+                    failures.push(format!("{name}: exit code {code}, expected {want_code}; stderr: {err}"));
+                }
+                if let Some(w) = &want_err {
+                    if !err.contains(w.as_str()) {
+                        failures.push(format!("{name}: stderr lacks {w:?}; got {err:?}"));
+                    }
+                }
+                if err.contains("panicked") || err.contains("overflowed its stack") {
+                    failures.push(format!("{name}: the toolchain crashed: {err}"));
+                }
+            }
+        }
+    }
+    (files.len(), failures)
+}
+
+fn assert_corpus(sub: &str) {
+    let (total, failures) = check_dir(&repo_root().join("tests").join(sub));
+    println!("{sub}: {} passed, {} failed", total - failures.len(), failures.len());
+    assert!(failures.is_empty(), "{} of {total} failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn conformance_corpus_passes_on_the_vm() {
+    assert_corpus("conformance");
+}
+
+#[test]
+fn error_paths_report_message_location_and_exit_code() {
+    assert_corpus("errors");
+}
+
+#[test]
+fn conformance_copy_is_in_sync_with_shared_corpus() {
+    // Only checkable where ../shared exists (developer machines and CI).
+    let shared = repo_root().join("../shared/conformance");
+    if !shared.is_dir() {
+        eprintln!("../shared/conformance not present; nothing to compare");
+        return;
+    }
+    let ours = repo_root().join("tests/conformance");
+    for entry in std::fs::read_dir(&shared).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap();
+        let mine = std::fs::read(ours.join(name)).unwrap_or_else(|_| panic!("{name:?} missing from tests/conformance: copy it over"));
+        assert_eq!(mine, std::fs::read(&p).unwrap(), "{name:?} differs from ../shared/conformance");
+    }
+}
