@@ -1,1 +1,607 @@
-pub fn infer(_p: &mut crate::hir::Program) {}
+//! Type inference over the HIR: a whole-program fixpoint on the lattice
+//! `Unknown < {Int, Float, Bool, Str, Nil, Array(T), Tuple(..), Dict,
+//! Struct(s), Enum(e), Func, Range} < Dyn` (see [`Ty::join`]).
+//!
+//! What gets a static type, and why it is sound:
+//! * A local's type is the join of every value ever stored into it (its
+//!   `let`, assignments, compound assignments, loop bindings, call
+//!   arguments for parameters). Since all of those are visited on every
+//!   round and types only grow, the final round sees the final types.
+//! * Locals captured by closures, globals, pattern bindings other than a
+//!   plain `let x = …`, and the parameters of functions that escape as values
+//!   or are methods are `Dyn`: stores to them can happen where this pass does
+//!   not look, or their values come from dynamic containers.
+//! * A function's return type joins its body value and every `return`.
+//!
+//! Back ends may specialise on a proven type (the VM emits `AddI` for
+//! `Int + Int`), but must stay correct for `Dyn`.
+
+use crate::hir::*;
+use ruchy_syntax::ast::{BinOp, UnOp};
+
+pub fn infer(p: &mut Program) {
+    mark_escaping_functions(p);
+    let mut cx = Infer { param_types: p.funcs.iter().map(|f| vec![Ty::Unknown; f.params.len()]).collect(), changed: false };
+    for _ in 0..32 {
+        cx.changed = false;
+        for fi in 0..p.funcs.len() {
+            cx.function(p, fi);
+        }
+        if !cx.changed {
+            return;
+        }
+    }
+    // No fixpoint within the bound (should not happen on this finite-height
+    // lattice): fall back to the always-sound answer.
+    for f in &mut p.funcs {
+        for l in &mut f.locals {
+            l.ty = Ty::Dyn;
+        }
+        f.ret_ty = Ty::Dyn;
+    }
+    for fi in 0..p.funcs.len() {
+        cx.function(p, fi);
+    }
+}
+
+/// A function referenced as a value can be called from anywhere.
+fn mark_escaping_functions(p: &mut Program) {
+    let mut escaping = vec![];
+    for f in &p.funcs {
+        walk(&f.body, &mut |e| {
+            if let ExprKind::FuncRef(id) = e.kind {
+                escaping.push(id);
+            }
+        });
+    }
+    for id in escaping {
+        p.funcs[id as usize].escapes = true;
+    }
+}
+
+fn walk(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
+    visit(e);
+    let mut go = |x: &Expr| walk(x, visit);
+    match &e.kind {
+        ExprKind::FString(parts) => parts.iter().for_each(|p| {
+            if let FPart::Hole { expr, .. } = p {
+                go(expr)
+            }
+        }),
+        ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::TupleIndex(a, _) | ExprKind::Throw(a) | ExprKind::Question(a) | ExprKind::Cast(a, _) => go(a),
+        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Coalesce(a, b) | ExprKind::Index(a, b) | ExprKind::ArrayRepeat(a, b) => {
+            go(a);
+            go(b)
+        }
+        ExprKind::Assign { place, value, .. } => {
+            match place {
+                Place::Field(a, _) | Place::TupleIndex(a, _) => go(a),
+                Place::Index(a, b) => {
+                    go(a);
+                    go(b)
+                }
+                _ => {}
+            }
+            go(value)
+        }
+        ExprKind::Call { callee, args } => {
+            if let Callee::Value(f) = callee {
+                go(f)
+            }
+            args.iter().for_each(go)
+        }
+        ExprKind::MethodCall { receiver, args, .. } => {
+            go(receiver);
+            args.iter().for_each(go)
+        }
+        ExprKind::Array(xs) | ExprKind::Tuple(xs) | ExprKind::Variant { args: xs, .. } | ExprKind::Format { args: xs, .. } => xs.iter().for_each(go),
+        ExprKind::Dict(kv) => kv.iter().for_each(|(k, v)| {
+            go(k);
+            go(v)
+        }),
+        ExprKind::StructLit { fields, base, .. } => {
+            fields.iter().for_each(|(_, v)| go(v));
+            if let Some(b) = base {
+                go(b)
+            }
+        }
+        ExprKind::Range { start, end, .. } => {
+            start.iter().for_each(|x| go(x));
+            end.iter().for_each(|x| go(x))
+        }
+        ExprKind::Block(stmts) => stmts.iter().for_each(|s| match s {
+            Stmt::Let { init, .. } => init.iter().for_each(&mut go),
+            Stmt::SetGlobal { init, .. } => go(init),
+            Stmt::Expr(x) => go(x),
+        }),
+        ExprKind::If { cond, then, else_ } => {
+            go(cond);
+            go(then);
+            else_.iter().for_each(|x| go(x))
+        }
+        ExprKind::Match { scrutinee, arms, .. } => {
+            go(scrutinee);
+            for a in arms {
+                a.guard.iter().for_each(&mut go);
+                go(&a.body)
+            }
+        }
+        ExprKind::While { cond, body } => {
+            go(cond);
+            go(body)
+        }
+        ExprKind::WhileLet { value, body, .. } | ExprKind::For { iter: value, body, .. } => {
+            go(value);
+            go(body)
+        }
+        ExprKind::Loop { body } => go(body),
+        ExprKind::Break { value, .. } | ExprKind::Return(value) => value.iter().for_each(|x| go(x)),
+        ExprKind::Try { body, catch, finally } => {
+            go(body);
+            catch.iter().for_each(|(_, c)| go(c));
+            finally.iter().for_each(|x| go(x))
+        }
+        _ => {}
+    }
+}
+
+struct Infer {
+    /// Join of argument types seen at direct call sites, per function.
+    param_types: Vec<Vec<Ty>>,
+    changed: bool,
+}
+
+impl Infer {
+    fn function(&mut self, p: &mut Program, fi: usize) {
+        let f = &p.funcs[fi];
+        let dynamic_params = f.escapes || f.has_self || f.is_closure;
+        for (i, &local) in f.params.clone().iter().enumerate() {
+            let t = if dynamic_params { Ty::Dyn } else { self.param_types[fi][i].clone() };
+            let t = match &p.funcs[fi].defaults[i] {
+                Some(d) => t.join(&d.ty),
+                None => t,
+            };
+            self.store_local(p, fi, local, &t);
+        }
+        let mut body = std::mem::replace(&mut p.funcs[fi].body, Expr { kind: ExprKind::Const(Const::Nil), ty: Ty::Unknown, span: Default::default() });
+        let mut returns = Ty::Unknown;
+        let t = self.expr(p, fi, &mut body, &mut returns);
+        p.funcs[fi].body = body;
+        let ret = t.join(&returns);
+        if ret != p.funcs[fi].ret_ty {
+            p.funcs[fi].ret_ty = ret;
+            self.changed = true;
+        }
+    }
+
+    fn store_local(&mut self, p: &mut Program, fi: usize, id: LocalId, t: &Ty) {
+        let l = &mut p.funcs[fi].locals[id as usize];
+        let t = if l.captured { Ty::Dyn } else { t.clone() };
+        let joined = l.ty.join(&t);
+        if joined != l.ty {
+            l.ty = joined;
+            self.changed = true;
+        }
+    }
+
+    /// Every local bound by a pattern becomes `Dyn`, except a plain binding
+    /// that receives `t`.
+    fn bind(&mut self, p: &mut Program, fi: usize, pat: &Pat, t: &Ty) {
+        match &pat.kind {
+            PatKind::Bind(id, None) => self.store_local(p, fi, *id, t),
+            _ => {
+                let mut ids = vec![];
+                pat_locals(pat, &mut ids);
+                for id in ids {
+                    self.store_local(p, fi, id, &Ty::Dyn);
+                }
+            }
+        }
+    }
+
+    fn expr(&mut self, p: &mut Program, fi: usize, e: &mut Expr, rets: &mut Ty) -> Ty {
+        let t = self.expr_kind(p, fi, e, rets);
+        e.ty = t.clone();
+        t
+    }
+
+    fn expr_kind(&mut self, p: &mut Program, fi: usize, e: &mut Expr, rets: &mut Ty) -> Ty {
+        match &mut e.kind {
+            ExprKind::Const(c) => match c {
+                Const::Int(_) => Ty::Int,
+                Const::Float(_) => Ty::Float,
+                Const::Str(_) => Ty::Str,
+                Const::Bool(_) => Ty::Bool,
+                Const::Nil => Ty::Nil,
+            },
+            ExprKind::FString(parts) => {
+                for part in parts {
+                    if let FPart::Hole { expr, .. } = part {
+                        self.expr(p, fi, expr, rets);
+                    }
+                }
+                Ty::Str
+            }
+            ExprKind::Local(id) => p.funcs[fi].locals[*id as usize].ty.clone(),
+            ExprKind::Capture(_) | ExprKind::Global(_) => Ty::Dyn,
+            ExprKind::FuncRef(_) | ExprKind::Closure(_) | ExprKind::VariantCtor { .. } => Ty::Func,
+            ExprKind::Unary(op, a) => {
+                let t = self.expr(p, fi, a, rets);
+                match (op, t) {
+                    (UnOp::Not, _) => Ty::Bool,
+                    (UnOp::Neg, t @ (Ty::Int | Ty::Float)) | (UnOp::BitNot, t @ Ty::Int) => t,
+                    _ => Ty::Dyn,
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (ta, tb) = (self.expr(p, fi, a, rets), self.expr(p, fi, b, rets));
+                binary_type(*op, &ta, &tb)
+            }
+            ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Coalesce(a, b) => {
+                let ta = self.expr(p, fi, a, rets);
+                let tb = self.expr(p, fi, b, rets);
+                ta.join(&tb)
+            }
+            ExprKind::Assign { place, op, value } => {
+                let tv = self.expr(p, fi, value, rets);
+                match place {
+                    Place::Local(id) => {
+                        let stored = match op {
+                            None => tv,
+                            Some(op) => binary_type(*op, &p.funcs[fi].locals[*id as usize].ty.clone(), &tv),
+                        };
+                        self.store_local(p, fi, *id, &stored);
+                    }
+                    Place::Field(a, _) | Place::TupleIndex(a, _) => {
+                        self.expr(p, fi, a, rets);
+                    }
+                    Place::Index(a, b) => {
+                        self.expr(p, fi, a, rets);
+                        self.expr(p, fi, b, rets);
+                    }
+                    Place::Capture(_) | Place::Global(_) => {}
+                }
+                Ty::Nil
+            }
+            ExprKind::Call { callee, args } => {
+                let tys: Vec<Ty> = args.iter_mut().map(|a| self.expr(p, fi, a, rets)).collect();
+                match callee {
+                    Callee::Func(f) => {
+                        let f = *f as usize;
+                        let offset = usize::from(p.funcs[f].has_self);
+                        for (i, t) in tys.iter().enumerate() {
+                            if let Some(slot) = self.param_types[f].get_mut(i + offset) {
+                                let j = slot.join(t);
+                                if j != *slot {
+                                    *slot = j;
+                                    self.changed = true;
+                                }
+                            }
+                        }
+                        p.funcs[f].ret_ty.clone()
+                    }
+                    Callee::Builtin(b) => builtin_type(*b),
+                    Callee::Value(v) => {
+                        self.expr(p, fi, v, rets);
+                        Ty::Dyn
+                    }
+                }
+            }
+            ExprKind::MethodCall { receiver, method, args } => {
+                let tr = self.expr(p, fi, receiver, rets);
+                for a in args.iter_mut() {
+                    self.expr(p, fi, a, rets);
+                }
+                method_type(&tr, method)
+            }
+            ExprKind::Field(a, _) | ExprKind::TupleIndex(a, _) => {
+                self.expr(p, fi, a, rets);
+                Ty::Dyn
+            }
+            ExprKind::Index(a, b) => {
+                let ta = self.expr(p, fi, a, rets);
+                let tb = self.expr(p, fi, b, rets);
+                match (ta, tb) {
+                    (Ty::Str, _) => Ty::Str,
+                    (Ty::Array(_), Ty::Range) => Ty::Dyn,
+                    _ => Ty::Dyn,
+                }
+            }
+            ExprKind::Array(xs) => {
+                let mut elem = Ty::Unknown;
+                for x in xs.iter_mut() {
+                    elem = elem.join(&self.expr(p, fi, x, rets));
+                }
+                Ty::Array(Box::new(elem))
+            }
+            ExprKind::ArrayRepeat(v, n) => {
+                let t = self.expr(p, fi, v, rets);
+                self.expr(p, fi, n, rets);
+                Ty::Array(Box::new(t))
+            }
+            ExprKind::Tuple(xs) => Ty::Tuple(xs.iter_mut().map(|x| self.expr(p, fi, x, rets)).collect()),
+            ExprKind::Dict(kv) => {
+                for (k, v) in kv.iter_mut() {
+                    self.expr(p, fi, k, rets);
+                    self.expr(p, fi, v, rets);
+                }
+                Ty::Dict
+            }
+            ExprKind::StructLit { def, fields, base } => {
+                let def = *def;
+                for (_, v) in fields.iter_mut() {
+                    self.expr(p, fi, v, rets);
+                }
+                if let Some(b) = base {
+                    self.expr(p, fi, b, rets);
+                }
+                Ty::Struct(def)
+            }
+            ExprKind::Variant { def, args, .. } => {
+                let def = *def;
+                for a in args.iter_mut() {
+                    self.expr(p, fi, a, rets);
+                }
+                Ty::Enum(def)
+            }
+            ExprKind::Range { start, end, .. } => {
+                for x in start.iter_mut().chain(end.iter_mut()) {
+                    self.expr(p, fi, x, rets);
+                }
+                Ty::Range
+            }
+            ExprKind::Block(stmts) => {
+                let mut last = Ty::Nil;
+                for s in stmts.iter_mut() {
+                    last = match s {
+                        Stmt::Let { pat, init, .. } => {
+                            let t = match init {
+                                Some(x) => self.expr(p, fi, x, rets),
+                                None => Ty::Nil,
+                            };
+                            let pat = pat.clone();
+                            self.bind(p, fi, &pat, &t);
+                            Ty::Nil
+                        }
+                        Stmt::SetGlobal { init, .. } => {
+                            self.expr(p, fi, init, rets);
+                            Ty::Nil
+                        }
+                        Stmt::Expr(x) => self.expr(p, fi, x, rets),
+                    };
+                }
+                last
+            }
+            ExprKind::If { cond, then, else_ } => {
+                self.expr(p, fi, cond, rets);
+                let tt = self.expr(p, fi, then, rets);
+                let te = match else_ {
+                    Some(x) => self.expr(p, fi, x, rets),
+                    None => Ty::Nil,
+                };
+                tt.join(&te)
+            }
+            ExprKind::Match { scrutinee, arms, exhaustive_error } => {
+                self.expr(p, fi, scrutinee, rets);
+                let mut t = if *exhaustive_error { Ty::Unknown } else { Ty::Nil };
+                for arm in arms.iter_mut() {
+                    let pat = arm.pat.clone();
+                    self.bind(p, fi, &pat, &Ty::Dyn);
+                    if let Some(g) = &mut arm.guard {
+                        self.expr(p, fi, g, rets);
+                    }
+                    t = t.join(&self.expr(p, fi, &mut arm.body, rets));
+                }
+                t
+            }
+            ExprKind::While { cond, body } => {
+                self.expr(p, fi, cond, rets);
+                self.expr(p, fi, body, rets);
+                Ty::Nil
+            }
+            ExprKind::WhileLet { pat, value, body } => {
+                self.expr(p, fi, value, rets);
+                let pat = pat.clone();
+                self.bind(p, fi, &pat, &Ty::Dyn);
+                self.expr(p, fi, body, rets);
+                Ty::Nil
+            }
+            ExprKind::For { pat, iter, body } => {
+                let ti = self.expr(p, fi, iter, rets);
+                let elem = match (&iter.kind, ti) {
+                    (ExprKind::Range { .. }, _) => loop_counter_type(iter),
+                    (_, Ty::Array(t)) if *t != Ty::Unknown => *t,
+                    _ => Ty::Dyn,
+                };
+                let pat = pat.clone();
+                self.bind(p, fi, &pat, &elem);
+                self.expr(p, fi, body, rets);
+                Ty::Nil
+            }
+            ExprKind::Loop { body } => {
+                self.expr(p, fi, body, rets);
+                Ty::Dyn
+            }
+            ExprKind::Break { value, .. } => {
+                if let Some(v) = value {
+                    self.expr(p, fi, v, rets);
+                }
+                Ty::Unknown
+            }
+            ExprKind::Continue { .. } => Ty::Unknown,
+            ExprKind::Return(v) => {
+                let t = match v {
+                    Some(v) => self.expr(p, fi, v, rets),
+                    None => Ty::Nil,
+                };
+                *rets = rets.join(&t);
+                Ty::Unknown
+            }
+            ExprKind::Try { body, catch, finally } => {
+                self.expr(p, fi, body, rets);
+                if let Some((pat, c)) = catch {
+                    let pat = pat.clone();
+                    self.bind(p, fi, &pat, &Ty::Dyn);
+                    self.expr(p, fi, c, rets);
+                }
+                if let Some(f) = finally {
+                    self.expr(p, fi, f, rets);
+                }
+                Ty::Dyn
+            }
+            ExprKind::Throw(v) => {
+                self.expr(p, fi, v, rets);
+                Ty::Unknown
+            }
+            ExprKind::Question(v) => {
+                self.expr(p, fi, v, rets);
+                // `?` may return early with the Err/None value.
+                *rets = rets.join(&Ty::Dyn);
+                Ty::Dyn
+            }
+            ExprKind::Cast(v, target) => {
+                self.expr(p, fi, v, rets);
+                match target.as_str() {
+                    "f64" | "f32" => Ty::Float,
+                    "String" | "str" => Ty::Str,
+                    "bool" => Ty::Bool,
+                    "char" => Ty::Str,
+                    t if t.starts_with('i') || t.starts_with('u') => Ty::Int,
+                    _ => Ty::Dyn,
+                }
+            }
+            ExprKind::Format { action, args, .. } => {
+                for a in args.iter_mut() {
+                    self.expr(p, fi, a, rets);
+                }
+                if *action == Builtin::FormatFmt { Ty::Str } else { Ty::Nil }
+            }
+        }
+    }
+}
+
+/// `for i in a..b` binds ints when both bounds are ints.
+fn loop_counter_type(iter: &Expr) -> Ty {
+    match &iter.kind {
+        ExprKind::Range { start: Some(s), end: Some(e), .. } if s.ty == Ty::Int && e.ty == Ty::Int => Ty::Int,
+        _ => Ty::Dyn,
+    }
+}
+
+fn pat_locals(p: &Pat, out: &mut Vec<LocalId>) {
+    match &p.kind {
+        PatKind::Bind(id, sub) => {
+            out.push(*id);
+            if let Some(s) = sub {
+                pat_locals(s, out);
+            }
+        }
+        PatKind::Tuple(ps) | PatKind::Or(ps) | PatKind::Variant { args: ps, .. } => ps.iter().for_each(|q| pat_locals(q, out)),
+        PatKind::Array { before, rest, after } => {
+            before.iter().chain(after).for_each(|q| pat_locals(q, out));
+            if let Some(Some(r)) = rest {
+                out.push(*r);
+            }
+        }
+        PatKind::Struct { fields, .. } => fields.iter().for_each(|(_, q)| pat_locals(q, out)),
+        _ => {}
+    }
+}
+
+fn binary_type(op: BinOp, a: &Ty, b: &Ty) -> Ty {
+    use Ty::*;
+    match op {
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => Bool,
+        BinOp::Add if *a == Str || *b == Str => Str,
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => match (a, b) {
+            (Int, Int) => Int,
+            (Float, Float) | (Int, Float) | (Float, Int) => Float,
+            (Unknown, _) | (_, Unknown) => Unknown,
+            _ => Dyn,
+        },
+        BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => match (a, b) {
+            (Int, Int) => Int,
+            (Unknown, _) | (_, Unknown) => Unknown,
+            _ => Dyn,
+        },
+        // `**` is an int only while it fits.
+        BinOp::Pow => match (a, b) {
+            (Float, _) | (_, Float) => Float,
+            _ => Dyn,
+        },
+        BinOp::And | BinOp::Or | BinOp::Coalesce => a.join(b),
+    }
+}
+
+fn builtin_type(b: Builtin) -> Ty {
+    use Builtin::*;
+    match b {
+        Len | Int | Floor | Ceil | Round | Timestamp => Ty::Int,
+        Str | TypeOf | FormatFmt | StringNew | StringFrom | Input => Ty::Str,
+        Float | Sqrt | Sin | Cos | Tan | Log | Log10 | Exp | Random => Ty::Float,
+        Println | Print | Eprintln | Eprint | PrintlnFmt | PrintFmt | EprintlnFmt | EprintFmt | Assert | AssertEq | AssertNe => Ty::Nil,
+        Range | VecNew => Ty::Array(Box::new(Ty::Dyn)),
+        DictNew => Ty::Dict,
+        _ => Ty::Dyn,
+    }
+}
+
+/// Result types of built-in methods on receivers of known built-in type.
+/// User types (structs, enums) and `Dyn` receivers give `Dyn`.
+fn method_type(recv: &Ty, m: &str) -> Ty {
+    match (recv, m) {
+        (Ty::Str | Ty::Array(_) | Ty::Dict, "len") => Ty::Int,
+        (Ty::Str | Ty::Array(_) | Ty::Dict, "is_empty" | "contains" | "contains_key") => Ty::Bool,
+        (Ty::Str, "to_uppercase" | "to_lowercase" | "trim" | "trim_start" | "trim_end" | "replace" | "repeat" | "to_string") => Ty::Str,
+        (Ty::Int | Ty::Float, "to_string") => Ty::Str,
+        (Ty::Float, "sqrt" | "abs" | "sin" | "cos" | "floor" | "ceil" | "round" | "powi" | "powf") => Ty::Float,
+        (Ty::Int, "abs") => Ty::Int,
+        _ => Ty::Dyn,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(src: &str) -> Program {
+        let (ast, d) = ruchy_syntax::parse(src);
+        assert!(d.is_empty(), "{d:?}");
+        crate::check(&ast).unwrap_or_else(|d| panic!("{d:?}"))
+    }
+
+    fn local_ty(p: &Program, func: &str, name: &str) -> Ty {
+        let f = p.funcs.iter().find(|f| f.name == func).unwrap();
+        f.locals.iter().find(|l| l.name == name).unwrap().ty.clone()
+    }
+
+    #[test]
+    fn infers_params_and_returns_from_direct_calls() {
+        let p = typed("fun fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }\nprintln(fib(20))");
+        let f = p.funcs.iter().find(|f| f.name == "fib").unwrap();
+        assert_eq!(f.locals[0].ty, Ty::Int);
+        assert_eq!(f.ret_ty, Ty::Int);
+    }
+
+    #[test]
+    fn a_local_assigned_two_types_is_dynamic() {
+        let p = typed("fun f() { let mut x = 1\n x = \"s\"\n let y = 2.5\n let z = y * 2.0\n z }\nf()");
+        assert_eq!(local_ty(&p, "f", "x"), Ty::Dyn);
+        assert_eq!(local_ty(&p, "f", "z"), Ty::Float);
+    }
+
+    #[test]
+    fn escaping_and_captured_values_are_dynamic() {
+        let p = typed("fun g(a) { a }\nlet h = g\nprintln(h(\"x\"), g(1))\nfun k() { let mut c = 0\n let inc = || { c += 1 }\n inc()\n c }\nk()");
+        let g = p.funcs.iter().find(|f| f.name == "g").unwrap();
+        assert_eq!(g.locals[0].ty, Ty::Dyn, "g escapes as a value");
+        assert_eq!(local_ty(&p, "k", "c"), Ty::Dyn, "captured by a closure");
+    }
+
+    #[test]
+    fn range_loop_counters_are_ints() {
+        let p = typed("fun s(n) { let mut t = 0\n for i in 0..n { t += i }\n t }\nprintln(s(10))");
+        assert_eq!(local_ty(&p, "s", "i"), Ty::Int);
+        assert_eq!(local_ty(&p, "s", "t"), Ty::Int);
+    }
+}

@@ -693,9 +693,13 @@ impl<'a> FnCompiler<'a> {
         }
         let ra = self.expr_any(a);
         let rb = self.expr_any(b);
-        let ints = a.ty == hir::Ty::Int && b.ty == hir::Ty::Int;
-        let floats = a.ty == hir::Ty::Float && b.ty == hir::Ty::Float;
-        let (a, b) = (ra, rb);
+        self.binary_regs(op, &a.ty, &b.ty, ra, rb, dst);
+    }
+
+    /// Emits `dst = a op b`, type-specialised when both types are proven.
+    fn binary_regs(&mut self, op: BinOp, ta: &hir::Ty, tb: &hir::Ty, a: Reg, b: Reg, dst: Reg) {
+        let ints = *ta == hir::Ty::Int && *tb == hir::Ty::Int;
+        let floats = *ta == hir::Ty::Float && *tb == hir::Ty::Float;
         self.emit(match op {
             BinOp::Add if ints => Instr::AddI { dst, a, b },
             BinOp::Sub if ints => Instr::SubI { dst, a, b },
@@ -756,19 +760,16 @@ impl<'a> FnCompiler<'a> {
                 let r = self.local_reg[*id as usize];
                 match op {
                     None => self.expr_into_shared(value, r),
-                    // `s += x` / `s = s + x` on strings appends in place.
-                    Some(BinOp::Add) if value.ty == hir::Ty::Str || self.func.locals[*id as usize].ty == hir::Ty::Str => {
-                        let v = self.expr_any(value);
-                        self.emit(Instr::AppendStr { dst: r, src: v });
-                    }
-                    Some(BinOp::Add) => {
+                    // `s += x` on a string local appends in place (when unshared);
+                    // numbers take the ordinary (type-specialised) add.
+                    Some(BinOp::Add) if !self.func.locals[*id as usize].ty.is_num() => {
                         let v = self.expr_any(value);
                         self.emit(Instr::AppendStr { dst: r, src: v });
                     }
                     Some(op) => {
                         let v = self.expr_any(value);
-                        let ins = Self::binop_instr(op, r, r, v);
-                        self.emit(ins);
+                        let ty = self.func.locals[*id as usize].ty.clone();
+                        self.binary_regs(op, &ty, &value.ty, r, v, r);
                     }
                 }
             }
