@@ -123,20 +123,20 @@ impl<'m> Vm<'m> {
         self.module.protos[f.proto as usize].spans.get(f.pc.saturating_sub(1)).copied()
     }
 
+    #[inline]
     fn push_frame(&mut self, proto: u32, base: usize, ret: usize, closure: Value, argc: u8, stop: bool) -> VmResult<()> {
         if self.frames.len() >= MAX_FRAMES {
             return Err(Fail::msg("Stack overflow"));
         }
         let p = &self.module.protos[proto as usize];
-        if argc < p.required.saturating_sub(u16::from(p.has_self)) as u8 + u8::from(p.has_self) && (argc as u16) < p.required
-            || argc as u16 > p.params
-        {
+        // `required` and `params` both count `self` for methods.
+        if (argc as u16) < p.required || argc as u16 > p.params {
             let explicit = u16::from(p.has_self);
             return Err(Fail::msg(format!(
                 "Function expects {}-{} arguments, got {}",
-                p.required - explicit.min(p.required),
+                p.required.saturating_sub(explicit),
                 p.params - explicit,
-                argc as u16 - explicit.min(argc as u16)
+                (argc as u16).saturating_sub(explicit)
             )));
         }
         let need = base + p.frame_size as usize + 1;
@@ -144,9 +144,7 @@ impl<'m> Vm<'m> {
             let new_len = (need * 2).max(1024);
             self.stack.resize(new_len, Value::Nil);
         }
-        for v in &mut self.stack[base + argc as usize..base + p.frame_size as usize] {
-            *v = Value::Nil;
-        }
+        self.stack[base + argc as usize..base + p.frame_size as usize].fill(Value::Nil);
         self.frames.push(Frame { proto, pc: 0, base, ret, closure, argc, stop });
         Ok(())
     }
