@@ -262,8 +262,8 @@ pub struct Module {
     pub globals: Vec<String>,
     pub structs: Vec<StructInfo>,
     pub enums: Vec<EnumInfo>,
-    /// (type, method name) → proto, for run-time method dispatch.
-    pub methods: std::collections::HashMap<(TypeKey, String), u32>,
+    /// (type, method-name constant) → proto, for run-time method dispatch.
+    pub methods: std::collections::HashMap<(TypeKey, u32), u32>,
     pub entry: u32,
     pub main: Option<u32>,
 }

@@ -46,7 +46,7 @@ pub fn compile(program: &hir::Program) -> Module {
             hir::TypeRef::Struct(s) => TypeKey::Struct(s),
             hir::TypeRef::Enum(e) => TypeKey::Enum(e),
         };
-        m.methods.insert((key, me.name.clone()), me.func);
+        m.methods.insert((key, pool.str(&me.name)), me.func);
     }
     resolve_captures(program, &mut m);
     m.consts = pool.consts;

@@ -829,8 +829,7 @@ impl<'m> Vm<'m> {
             Obj::Enum { def, .. } => TypeKey::Enum(*def),
             _ => return None,
         };
-        let Constant::Str(n) = &self.module.consts[name as usize] else { return None };
-        self.module.methods.get(&(key, n.clone())).copied()
+        self.module.methods.get(&(key, name as u32)).copied()
     }
 
     pub fn slot(&self, i: usize) -> Value {
