@@ -137,6 +137,22 @@ struct FnCompiler<'a> {
     cur_span: u32,
 }
 
+/// For `local + a + b + …` (left-nested adds starting at `local`), the
+/// operands after the local, in evaluation order.
+fn add_chain(e: &Expr, local: hir::LocalId) -> Option<Vec<&Expr>> {
+    match &e.kind {
+        E::Binary(BinOp::Add, l, r) => {
+            let mut pieces = match &l.kind {
+                E::Local(id) if *id == local => vec![],
+                _ => add_chain(l, local)?,
+            };
+            pieces.push(r);
+            Some(pieces)
+        }
+        _ => None,
+    }
+}
+
 fn is_place_read(e: &Expr) -> bool {
     matches!(e.kind, E::Local(_) | E::Capture(_) | E::Global(_) | E::Field(..) | E::Index(..) | E::TupleIndex(..))
 }
@@ -759,6 +775,16 @@ impl<'a> FnCompiler<'a> {
             Place::Local(id) if !self.captured(*id) => {
                 let r = self.local_reg[*id as usize];
                 match op {
+                    // `s = s + x (+ y …)` on a non-numeric local: same as `s += x;
+                    // s += y`, so a string built in a loop is appended in place.
+                    None if !self.func.locals[*id as usize].ty.is_num() && add_chain(value, *id).is_some() => {
+                        for piece in add_chain(value, *id).unwrap_or_default() {
+                            let mark = self.next_temp;
+                            let v = self.expr_any(piece);
+                            self.emit(Instr::AppendStr { dst: r, src: v });
+                            self.next_temp = mark;
+                        }
+                    }
                     None => self.expr_into_shared(value, r),
                     // `s += x` on a string local appends in place (when unshared);
                     // numbers take the ordinary (type-specialised) add.
