@@ -95,6 +95,8 @@ struct Lowerer {
     in_function: u32,
     /// Calls to functions whose arity was unknown when the call was lowered.
     pending_arity: Vec<(FuncId, usize, Span)>,
+    /// Function ids reserved by `declare_items`, by declaration node and owner.
+    decl_ids: HashMap<(usize, String), FuncId>,
 }
 
 fn builtin_named(name: &str) -> Option<Builtin> {
@@ -209,6 +211,7 @@ impl Lowerer {
             globals_declared: vec![],
             in_function: 0,
             pending_arity: vec![],
+            decl_ids: HashMap::new(),
         }
     }
 
@@ -218,13 +221,24 @@ impl Lowerer {
 
     fn finish(self) -> Program {
         Program {
-            funcs: self.funcs.into_iter().map(|f| f.expect("every declared function is lowered")).collect(),
+            // Every reserved id is lowered unless an error was reported (then
+            // `finish` is not reached), but never panic on hostile input.
+            funcs: self.funcs.into_iter().map(|f| f.unwrap_or_else(unreachable_function)).collect(),
             globals: self.globals,
             structs: self.structs,
             enums: self.enums,
             methods: self.methods,
             entry: 0,
             main: self.main,
+        }
+    }
+
+    /// The id `declare_items` reserved for this declaration (per owner type,
+    /// since trait default methods are declared once per implementing type).
+    fn decl_id(&mut self, f: &ast::FunDecl, owner: &str) -> FuncId {
+        match self.decl_ids.get(&(f as *const ast::FunDecl as usize, owner.to_string())) {
+            Some(&id) => id,
+            None => self.reserve_func(),
         }
     }
 
@@ -293,6 +307,7 @@ impl Lowerer {
                 }
                 S::Fun(f) => {
                     let id = self.reserve_func();
+                    self.decl_ids.insert((f as *const ast::FunDecl as usize, String::new()), id);
                     let full = format!("{prefix}{}", f.name.name);
                     if self.func_names.insert(full.clone(), id).is_some() && prefix.is_empty() {
                         // Redefinition: the later one wins, like a shadowing let.
@@ -392,6 +407,7 @@ impl Lowerer {
 
     fn declare_method(&mut self, owner: &str, m: &ast::FunDecl) {
         let id = self.reserve_func();
+        self.decl_ids.insert((m as *const ast::FunDecl as usize, owner.to_string()), id);
         self.assoc.insert((owner.to_string(), m.name.name.clone()), id);
         match self.type_ref(owner) {
             Some(owner) if m.has_self => {
@@ -424,16 +440,13 @@ impl Lowerer {
         for stmt in stmts {
             match &stmt.kind {
                 S::Fun(f) => {
-                    let id = self.func_names[&format!("{prefix}{}", f.name.name)];
-                    // A redefinition reserved a fresh id; only the final one is kept
-                    // in func_names, so lower into the slot that is still empty.
-                    let id = if self.funcs[id as usize].is_some() { self.reserve_func() } else { id };
+                    let id = self.decl_id(f, "");
                     self.lower_function(id, f, None);
                 }
                 S::Struct(s) => {
                     self.lower_struct_defaults(s);
                     for m in &s.methods {
-                        let id = self.assoc[&(s.name.name.clone(), m.name.name.clone())];
+                        let id = self.decl_id(m, &s.name.name);
                         self.lower_function(id, m, Some(&s.name.name));
                     }
                 }
@@ -444,7 +457,7 @@ impl Lowerer {
         for stmt in stmts {
             if let S::Impl(imp) = &stmt.kind {
                 for m in &imp.methods {
-                    let id = self.assoc[&(imp.target.name.clone(), m.name.name.clone())];
+                    let id = self.decl_id(m, &imp.target.name);
                     self.lower_function(id, m, Some(&imp.target.name));
                 }
                 if let Some(tr) = &imp.trait_name {
@@ -453,7 +466,7 @@ impl Lowerer {
                             if t.name.name == tr.name {
                                 for m in &t.methods {
                                     if !imp.methods.iter().any(|o| o.name.name == m.name.name) {
-                                        let id = self.assoc[&(imp.target.name.clone(), m.name.name.clone())];
+                                        let id = self.decl_id(m, &imp.target.name);
                                         if self.funcs[id as usize].is_none() {
                                             self.lower_function(id, m, Some(&imp.target.name));
                                         }
@@ -1400,6 +1413,22 @@ impl Lowerer {
     }
 }
 
+fn unreachable_function() -> Function {
+    Function {
+        name: "<unused>".into(),
+        params: vec![],
+        defaults: vec![],
+        has_self: false,
+        locals: vec![],
+        captures: vec![],
+        body: nil(Span::default()),
+        ret_ty: Ty::Unknown,
+        escapes: false,
+        is_closure: false,
+        span: Span::default(),
+    }
+}
+
 fn lit_const(l: &ast::Lit) -> Const {
     match l {
         ast::Lit::Int(n) => Const::Int(*n),
@@ -1435,5 +1464,21 @@ fn pat_names(p: &ast::Pat, out: &mut Vec<String>) {
         AP::Variant { args: Some(args), .. } => args.iter().for_each(|q| pat_names(q, out)),
         AP::Struct { fields, .. } => fields.iter().for_each(|(_, q)| pat_names(q, out)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Regression (found by the fuzzer): redefining a function or method left
+    /// a reserved function id unlowered and panicked in `finish`.
+    #[test]
+    fn redefinitions_lower_every_declaration_and_the_last_wins() {
+        let src = "fun f() { 1 }\nfun f() { 2 }\nstruct S {}\nimpl S { fun m(&self) { 1 } fun m(&self) { 2 } }\n";
+        let (ast, d) = ruchy_syntax::parse(src);
+        assert!(d.is_empty());
+        let p = super::lower(&ast).expect("lowers");
+        let bodies: Vec<&str> = p.funcs.iter().map(|f| f.name.as_str()).collect();
+        assert!(!bodies.contains(&"<unused>"), "{bodies:?}");
+        assert_eq!(p.funcs.iter().filter(|f| f.name == "f").count(), 2);
     }
 }
