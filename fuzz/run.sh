@@ -20,7 +20,13 @@ rc=${PIPESTATUS[0]}
 end=$(date +%s)
 logs=("$log")
 for f in fuzz-*.log; do [ -e "$f" ] && logs+=("$f"); done
-execs=$(cat "${logs[@]}" | grep -E '^stat::number_of_executed_units:' | awk '{s+=$2} END {print s+0}')
+# Sum the final stats of every worker (fuzz-<i>.log); without -jobs/-workers
+# they are only in the main output. (With -jobs cargo-fuzz may echo a worker's
+# log into the main output as well, so don't count both.)
+stat_logs=()
+for f in fuzz-*.log; do [ -e "$f" ] && stat_logs+=("$f"); done
+[ ${#stat_logs[@]} -gt 0 ] || stat_logs=("$log")
+execs=$(cat "${stat_logs[@]}" | grep -E '^stat::number_of_executed_units:' | awk '{s+=$2} END {print s+0}')
 if [ "$execs" = "0" ]; then
     # Crashing runs print no final stats; take the last status line instead.
     execs=$(cat "${logs[@]}" | grep -oE '^#[0-9]+' | tail -1 | tr -d '#')
