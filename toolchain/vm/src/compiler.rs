@@ -159,17 +159,8 @@ fn is_place_read(e: &Expr) -> bool {
 
 impl<'a> FnCompiler<'a> {
     fn new(program: &'a hir::Program, func: &'a hir::Function, pool: &'a mut Pool, user_methods: &'a std::collections::HashSet<String>) -> Self {
-        let mut local_reg = vec![u16::MAX; func.locals.len()];
-        for (i, &p) in func.params.iter().enumerate() {
-            local_reg[p as usize] = i as u16;
-        }
-        let mut next = func.params.len() as u16;
-        for r in local_reg.iter_mut() {
-            if *r == u16::MAX {
-                *r = next;
-                next += 1;
-            }
-        }
+        let local_reg = assign_registers(func);
+        let next = local_reg.iter().copied().max().map_or(0, |m| m + 1).max(func.params.len() as u16);
         FnCompiler {
             program,
             func,
@@ -626,10 +617,7 @@ impl<'a> FnCompiler<'a> {
                 self.emit_return(r);
             }
             E::Closure(f) => {
-                let func = &self.program.funcs[*f as usize];
-                // Closure protos record their capture sources relative to
-                // this frame; patch them in now that registers are known.
-                let _ = func;
+                // The proto's capture sources are filled in by `resolve_captures`.
                 self.emit(Instr::Closure { dst, proto: *f as u16 });
             }
             E::Try { body, catch, finally } => self.try_expr(body, catch.as_ref(), finally.as_deref(), dst),
@@ -1378,32 +1366,27 @@ impl<'a> FnCompiler<'a> {
     }
 }
 
+/// Registers of a function's locals: parameters in `0..n`, then the other
+/// locals in order (temporaries come after).
+fn assign_registers(f: &hir::Function) -> Vec<Reg> {
+    let mut local_reg = vec![u16::MAX; f.locals.len()];
+    for (i, &p) in f.params.iter().enumerate() {
+        local_reg[p as usize] = i as u16;
+    }
+    let mut next = f.params.len() as u16;
+    for r in local_reg.iter_mut() {
+        if *r == u16::MAX {
+            *r = next;
+            next += 1;
+        }
+    }
+    local_reg
+}
+
 /// Closure protos need their capture sources expressed as registers of the
 /// creating function; this runs after all functions are compiled.
 pub fn resolve_captures(program: &hir::Program, module: &mut Module) {
-    // Register of each local in each function, as assigned by FnCompiler::new.
-    for (fi, f) in program.funcs.iter().enumerate() {
-        let _ = fi;
-        let _ = f;
-    }
-    let regs: Vec<Vec<Reg>> = program
-        .funcs
-        .iter()
-        .map(|f| {
-            let mut local_reg = vec![u16::MAX; f.locals.len()];
-            for (i, &p) in f.params.iter().enumerate() {
-                local_reg[p as usize] = i as u16;
-            }
-            let mut next = f.params.len() as u16;
-            for r in local_reg.iter_mut() {
-                if *r == u16::MAX {
-                    *r = next;
-                    next += 1;
-                }
-            }
-            local_reg
-        })
-        .collect();
+    let regs: Vec<Vec<Reg>> = program.funcs.iter().map(assign_registers).collect();
     // Which function creates each closure: scan for Closure instructions.
     for (creator, proto) in module.protos.clone().iter().enumerate() {
         for ins in &proto.code {
