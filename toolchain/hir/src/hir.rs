@@ -9,8 +9,8 @@
 //!
 //! Invariants the back ends rely on:
 //! * `Program::funcs[Program::entry]` is the top-level code; it takes no
-//!   parameters and its locals are only block-scoped temporaries (top-level
-//!   `let`s are globals).
+//!   parameters. Top-level `let`s are globals, except those only the
+//!   top-level code uses, which `promote` turns into its locals.
 //! * A local with `captured == true` lives in a heap cell for its whole life;
 //!   every other local can live in a register.
 //! * `Function::captures[i]` names a slot of the *immediately enclosing*

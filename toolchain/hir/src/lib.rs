@@ -1,12 +1,15 @@
 //! Ruchy front end, semantic half: AST → typed HIR.
 //!
-//! [`lower`] resolves names and builds the HIR; [`types::infer`] fills in
-//! static types. [`check`] runs both and is what the back ends call.
+//! [`lower`] resolves names and builds the HIR; [`promote`] turns top-level
+//! variables only the top-level code uses into locals; [`types::infer`]
+//! fills in static types. [`check`] runs both and is what the back ends call.
 
 pub mod dump;
 pub mod hir;
 pub mod lower;
+pub mod promote;
 pub mod types;
+pub mod visit;
 
 pub use hir::*;
 
@@ -15,6 +18,7 @@ use ruchy_syntax::Diagnostic;
 /// Parses nothing: takes an AST and returns the typed HIR, or every error.
 pub fn check(program: &ruchy_syntax::ast::Program) -> Result<Program, Vec<Diagnostic>> {
     let mut hir = lower::lower(program)?;
+    promote::promote_entry_globals(&mut hir);
     types::infer(&mut hir);
     Ok(hir)
 }

@@ -7,7 +7,11 @@
 //!   `let`, assignments, compound assignments, loop bindings, call
 //!   arguments for parameters). Since all of those are visited on every
 //!   round and types only grow, the final round sees the final types.
-//! * Locals captured by closures, globals, pattern bindings other than a
+//! * A global's type is likewise the join of every store into it, anywhere
+//!   in the program. (A read that runs before the global's `let` sees nil;
+//!   back ends keep a generic path for that case — the VM's specialised
+//!   instructions check tags and fall back.)
+//! * Locals captured by closures, pattern bindings other than a
 //!   plain `let x = …`, and the parameters of functions that escape as values
 //!   or are methods are `Dyn`: stores to them can happen where this pass does
 //!   not look, or their values come from dynamic containers.
@@ -17,6 +21,7 @@
 //! `Int + Int`), but must stay correct for `Dyn`.
 
 use crate::hir::*;
+use crate::visit::walk;
 use ruchy_syntax::ast::{BinOp, UnOp};
 
 pub fn infer(p: &mut Program) {
@@ -39,6 +44,9 @@ pub fn infer(p: &mut Program) {
         }
         f.ret_ty = Ty::Dyn;
     }
+    for g in &mut p.globals {
+        g.ty = Ty::Dyn;
+    }
     for fi in 0..p.funcs.len() {
         cx.function(p, fi);
     }
@@ -56,92 +64,6 @@ fn mark_escaping_functions(p: &mut Program) {
     }
     for id in escaping {
         p.funcs[id as usize].escapes = true;
-    }
-}
-
-fn walk(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
-    visit(e);
-    let mut go = |x: &Expr| walk(x, visit);
-    match &e.kind {
-        ExprKind::FString(parts) => parts.iter().for_each(|p| {
-            if let FPart::Hole { expr, .. } = p {
-                go(expr)
-            }
-        }),
-        ExprKind::Unary(_, a) | ExprKind::Field(a, _) | ExprKind::TupleIndex(a, _) | ExprKind::Throw(a) | ExprKind::Question(a) | ExprKind::Cast(a, _) => go(a),
-        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Coalesce(a, b) | ExprKind::Index(a, b) | ExprKind::ArrayRepeat(a, b) => {
-            go(a);
-            go(b)
-        }
-        ExprKind::Assign { place, value, .. } => {
-            match place {
-                Place::Field(a, _) | Place::TupleIndex(a, _) => go(a),
-                Place::Index(a, b) => {
-                    go(a);
-                    go(b)
-                }
-                _ => {}
-            }
-            go(value)
-        }
-        ExprKind::Call { callee, args } => {
-            if let Callee::Value(f) = callee {
-                go(f)
-            }
-            args.iter().for_each(go)
-        }
-        ExprKind::MethodCall { receiver, args, .. } => {
-            go(receiver);
-            args.iter().for_each(go)
-        }
-        ExprKind::Array(xs) | ExprKind::Tuple(xs) | ExprKind::Variant { args: xs, .. } | ExprKind::Format { args: xs, .. } => xs.iter().for_each(go),
-        ExprKind::Dict(kv) => kv.iter().for_each(|(k, v)| {
-            go(k);
-            go(v)
-        }),
-        ExprKind::StructLit { fields, base, .. } => {
-            fields.iter().for_each(|(_, v)| go(v));
-            if let Some(b) = base {
-                go(b)
-            }
-        }
-        ExprKind::Range { start, end, .. } => {
-            start.iter().for_each(|x| go(x));
-            end.iter().for_each(|x| go(x))
-        }
-        ExprKind::Block(stmts) => stmts.iter().for_each(|s| match s {
-            Stmt::Let { init, .. } => init.iter().for_each(&mut go),
-            Stmt::SetGlobal { init, .. } => go(init),
-            Stmt::Expr(x) => go(x),
-        }),
-        ExprKind::If { cond, then, else_ } => {
-            go(cond);
-            go(then);
-            else_.iter().for_each(|x| go(x))
-        }
-        ExprKind::Match { scrutinee, arms, .. } => {
-            go(scrutinee);
-            for a in arms {
-                a.guard.iter().for_each(&mut go);
-                go(&a.body)
-            }
-        }
-        ExprKind::While { cond, body } => {
-            go(cond);
-            go(body)
-        }
-        ExprKind::WhileLet { value, body, .. } | ExprKind::For { iter: value, body, .. } => {
-            go(value);
-            go(body)
-        }
-        ExprKind::Loop { body } => go(body),
-        ExprKind::Break { value, .. } | ExprKind::Return(value) => value.iter().for_each(|x| go(x)),
-        ExprKind::Try { body, catch, finally } => {
-            go(body);
-            catch.iter().for_each(|(_, c)| go(c));
-            finally.iter().for_each(|x| go(x))
-        }
-        _ => {}
     }
 }
 
@@ -180,6 +102,15 @@ impl Infer {
         let joined = l.ty.join(&t);
         if joined != l.ty {
             l.ty = joined;
+            self.changed = true;
+        }
+    }
+
+    fn store_global(&mut self, p: &mut Program, g: GlobalId, t: &Ty) {
+        let global = &mut p.globals[g as usize];
+        let joined = global.ty.join(t);
+        if joined != global.ty {
+            global.ty = joined;
             self.changed = true;
         }
     }
@@ -223,7 +154,8 @@ impl Infer {
                 Ty::Str
             }
             ExprKind::Local(id) => p.funcs[fi].locals[*id as usize].ty.clone(),
-            ExprKind::Capture(_) | ExprKind::Global(_) => Ty::Dyn,
+            ExprKind::Capture(_) => Ty::Dyn,
+            ExprKind::Global(g) => p.globals[*g as usize].ty.clone(),
             ExprKind::FuncRef(_) | ExprKind::Closure(_) | ExprKind::VariantCtor { .. } => Ty::Func,
             ExprKind::Unary(op, a) => {
                 let t = self.expr(p, fi, a, rets);
@@ -259,7 +191,14 @@ impl Infer {
                         self.expr(p, fi, a, rets);
                         self.expr(p, fi, b, rets);
                     }
-                    Place::Capture(_) | Place::Global(_) => {}
+                    Place::Global(g) => {
+                        let stored = match op {
+                            None => tv,
+                            Some(op) => binary_type(*op, &p.globals[*g as usize].ty.clone(), &tv),
+                        };
+                        self.store_global(p, *g, &stored);
+                    }
+                    Place::Capture(_) => {}
                 }
                 Ty::Nil
             }
@@ -363,8 +302,9 @@ impl Infer {
                             self.bind(p, fi, &pat, &t);
                             Ty::Nil
                         }
-                        Stmt::SetGlobal { init, .. } => {
-                            self.expr(p, fi, init, rets);
+                        Stmt::SetGlobal { global, init } => {
+                            let t = self.expr(p, fi, init, rets);
+                            self.store_global(p, *global, &t);
                             Ty::Nil
                         }
                         Stmt::Expr(x) => self.expr(p, fi, x, rets),

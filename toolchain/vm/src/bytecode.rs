@@ -66,7 +66,13 @@ pub enum Instr {
     AddI { dst: Reg, a: Reg, b: Reg },
     SubI { dst: Reg, a: Reg, b: Reg },
     MulI { dst: Reg, a: Reg, b: Reg },
+    /// `a + k` with a small constant (also `a - k` as `k = -k`).
     AddIK { dst: Reg, a: Reg, k: i16 },
+    MulIK { dst: Reg, a: Reg, k: i16 },
+    /// `a % k` with a non-zero constant.
+    RemIK { dst: Reg, a: Reg, k: i16 },
+    /// `a / k` with a constant other than 0 and -1 (so ints cannot trap).
+    DivIK { dst: Reg, a: Reg, k: i16 },
     LtI { dst: Reg, a: Reg, b: Reg },
     LeI { dst: Reg, a: Reg, b: Reg },
     EqI { dst: Reg, a: Reg, b: Reg },
@@ -84,10 +90,24 @@ pub enum Instr {
     JmpIfNotLe { a: Reg, b: Reg, off: i16 },
     JmpIfNotLtI { a: Reg, b: Reg, off: i16 },
     JmpIfNotLeI { a: Reg, b: Reg, off: i16 },
+    /// Fused comparisons with a small constant: jump when `a OP k` is false.
+    JmpIfNotLtIK { a: Reg, k: i16, off: i16 },
+    JmpIfNotLeIK { a: Reg, k: i16, off: i16 },
+    JmpIfNotGtIK { a: Reg, k: i16, off: i16 },
+    JmpIfNotGeIK { a: Reg, k: i16, off: i16 },
+    JmpIfNotEqIK { a: Reg, k: i16, off: i16 },
+    /// Jumps when `a == k` (the false branch of `a != k`).
+    JmpIfEqIK { a: Reg, k: i16, off: i16 },
+    /// Fused `a == b` test: jumps when the values differ.
+    JmpIfNotEq { a: Reg, b: Reg, off: i16 },
+    /// Jumps when the values are equal (the false branch of `a != b`).
+    JmpIfEq { a: Reg, b: Reg, off: i16 },
     /// Jumps when `src` is nil (used by `??` and optional loop ends).
     JmpIfNil { src: Reg, off: i32 },
-    /// GC safepoint on loop back-edges.
-    Safepoint,
+    /// Jumps when `src` is not nil (the false branch of `x == nil`).
+    JmpIfNotNil { src: Reg, off: i32 },
+    /// Loop back-edge: a GC safepoint, then an unconditional jump.
+    JmpBack { off: i32 },
 
     /// Calls function `proto` with `argc` arguments in `base..base+argc`;
     /// the callee's frame starts at `base`; the result goes to `dst`.
@@ -161,6 +181,244 @@ pub enum Instr {
     Concat { dst: Reg, base: Reg, count: u16 },
     /// `as T`: kind is a `CastKind` discriminant.
     Cast { dst: Reg, src: Reg, kind: u8 },
+}
+
+/// How an instruction touches a register operand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    /// Read, then written (e.g. `MakeUnique`, `AppendStr`'s destination).
+    ReadWrite,
+}
+
+impl Instr {
+    /// Calls `f` for every register the instruction reads or writes in its
+    /// own frame, including register ranges (call arguments, constructor
+    /// fields) and the capture registers a `Closure` copies cells from.
+    /// Registers of a callee's frame (above a call's base) are not reported.
+    pub fn for_each_operand(&self, m: &Module, f: &mut dyn FnMut(Reg, Access)) {
+        use Access::*;
+        let mut range = |base: Reg, n: usize, f: &mut dyn FnMut(Reg, Access)| {
+            for i in 0..n {
+                f(base.saturating_add(i as u16), Read);
+            }
+        };
+        match *self {
+            Instr::Nop | Instr::Jmp { .. } | Instr::JmpBack { .. } | Instr::JmpIfArgGiven { .. } | Instr::PopHandler | Instr::MatchFail | Instr::LetFail => {}
+            Instr::Move { dst, src } | Instr::NewCell { dst, src } | Instr::Neg { dst, src } | Instr::Not { dst, src } | Instr::BitNot { dst, src } => {
+                f(src, Read);
+                f(dst, Write)
+            }
+            Instr::LoadK { dst, .. } | Instr::LoadInt { dst, .. } | Instr::LoadNil { dst } | Instr::LoadBool { dst, .. } | Instr::GetGlobal { dst, .. } | Instr::GetUpval { dst, .. } => f(dst, Write),
+            Instr::SetGlobal { src, .. } | Instr::SetUpval { src, .. } | Instr::Return { src } | Instr::Throw { src } => f(src, Read),
+            Instr::GetCell { dst, cell } => {
+                f(cell, Read);
+                f(dst, Write)
+            }
+            Instr::SetCell { cell, src } => {
+                f(cell, Read);
+                f(src, Read)
+            }
+            Instr::Share { reg } => f(reg, Read),
+            Instr::MakeUnique { reg } => f(reg, ReadWrite),
+            Instr::AppendStr { dst, src } => {
+                f(src, Read);
+                f(dst, ReadWrite)
+            }
+            Instr::Add { dst, a, b }
+            | Instr::Sub { dst, a, b }
+            | Instr::Mul { dst, a, b }
+            | Instr::Div { dst, a, b }
+            | Instr::Rem { dst, a, b }
+            | Instr::Pow { dst, a, b }
+            | Instr::Eq { dst, a, b }
+            | Instr::Ne { dst, a, b }
+            | Instr::Lt { dst, a, b }
+            | Instr::Le { dst, a, b }
+            | Instr::Gt { dst, a, b }
+            | Instr::Ge { dst, a, b }
+            | Instr::BitAnd { dst, a, b }
+            | Instr::BitOr { dst, a, b }
+            | Instr::BitXor { dst, a, b }
+            | Instr::Shl { dst, a, b }
+            | Instr::Shr { dst, a, b }
+            | Instr::AddI { dst, a, b }
+            | Instr::SubI { dst, a, b }
+            | Instr::MulI { dst, a, b }
+            | Instr::LtI { dst, a, b }
+            | Instr::LeI { dst, a, b }
+            | Instr::EqI { dst, a, b }
+            | Instr::AddF { dst, a, b }
+            | Instr::SubF { dst, a, b }
+            | Instr::MulF { dst, a, b }
+            | Instr::DivF { dst, a, b }
+            | Instr::GetIndex { dst, obj: a, index: b } => {
+                f(a, Read);
+                f(b, Read);
+                f(dst, Write)
+            }
+            Instr::AddIK { dst, a, .. } | Instr::MulIK { dst, a, .. } | Instr::RemIK { dst, a, .. } | Instr::DivIK { dst, a, .. } => {
+                f(a, Read);
+                f(dst, Write)
+            }
+            Instr::JmpIf { cond, .. } | Instr::JmpIfNot { cond, .. } => f(cond, Read),
+            Instr::JmpIfNil { src, .. } | Instr::JmpIfNotNil { src, .. } => f(src, Read),
+            Instr::JmpIfNotLt { a, b, .. }
+            | Instr::JmpIfNotLe { a, b, .. }
+            | Instr::JmpIfNotLtI { a, b, .. }
+            | Instr::JmpIfNotLeI { a, b, .. }
+            | Instr::JmpIfNotEq { a, b, .. }
+            | Instr::JmpIfEq { a, b, .. } => {
+                f(a, Read);
+                f(b, Read)
+            }
+            Instr::JmpIfNotLtIK { a, .. }
+            | Instr::JmpIfNotLeIK { a, .. }
+            | Instr::JmpIfNotGtIK { a, .. }
+            | Instr::JmpIfNotGeIK { a, .. }
+            | Instr::JmpIfNotEqIK { a, .. }
+            | Instr::JmpIfEqIK { a, .. } => f(a, Read),
+            Instr::Call { dst, base, argc, .. } | Instr::CallBuiltin { dst, base, argc, .. } => {
+                range(base, argc as usize, f);
+                f(dst, Write)
+            }
+            Instr::CallValue { dst, base, argc } => {
+                range(base, argc as usize + 1, f);
+                f(dst, Write)
+            }
+            Instr::CallMethod { dst, base, argc, .. } => {
+                range(base, argc as usize + 1, f);
+                // A user method writes its (possibly copied) receiver back.
+                f(base, Write);
+                f(dst, Write)
+            }
+            Instr::NewArray { dst, base, count } | Instr::NewTuple { dst, base, count } | Instr::Concat { dst, base, count } => {
+                range(base, count as usize, f);
+                f(dst, Write)
+            }
+            Instr::NewDict { dst, base, count } => {
+                range(base, 2 * count as usize, f);
+                f(dst, Write)
+            }
+            Instr::NewStruct { dst, base, def } => {
+                range(base, m.structs.get(def as usize).map_or(0, |s| s.fields.len()), f);
+                f(dst, Write)
+            }
+            Instr::NewVariant { dst, base, def, variant } => {
+                let arity = m.enums.get(def as usize).and_then(|e| e.variants.get(variant as usize)).map_or(0, |v| v.1);
+                range(base, arity, f);
+                f(dst, Write)
+            }
+            Instr::ArrayRepeat { dst, value: a, count: b } | Instr::MakeRange { dst, start: a, end: b, .. } => {
+                f(a, Read);
+                f(b, Read);
+                f(dst, Write)
+            }
+            Instr::Closure { dst, proto } => {
+                for c in m.protos.get(proto as usize).map_or(&[][..], |p| &p.captures[..]) {
+                    if let CaptureFrom::Reg(r) = c {
+                        f(*r, Read);
+                    }
+                }
+                f(dst, Write)
+            }
+            Instr::GetField { dst, obj, .. } | Instr::GetTupleIdx { dst, obj, .. } => {
+                f(obj, Read);
+                f(dst, Write)
+            }
+            Instr::SetField { obj, src, .. } | Instr::SetTupleIdx { obj, src, .. } => {
+                f(obj, Read);
+                f(src, Read)
+            }
+            Instr::SetIndex { obj, index, src } => {
+                f(obj, Read);
+                f(index, Read);
+                f(src, Read)
+            }
+            Instr::IterInit { iter, src } => {
+                f(src, Read);
+                f(iter, Write);
+                f(iter.saturating_add(1), Write)
+            }
+            Instr::IterNext { iter, dst, .. } => {
+                f(iter, Read);
+                f(iter.saturating_add(1), ReadWrite);
+                f(dst, Write)
+            }
+            Instr::PushHandler { reg, .. } => f(reg, Write),
+            Instr::IsVariant { dst, src, .. }
+            | Instr::IsStruct { dst, src, .. }
+            | Instr::IsLen { dst, src, .. }
+            | Instr::IsTupleLen { dst, src, .. }
+            | Instr::GetPayload { dst, src, .. }
+            | Instr::GetIndexK { dst, src, .. }
+            | Instr::SliceRest { dst, src, .. }
+            | Instr::FmtFString { dst, src, .. }
+            | Instr::FmtRust { dst, src, .. }
+            | Instr::Cast { dst, src, .. } => {
+                f(src, Read);
+                f(dst, Write)
+            }
+        }
+    }
+
+    /// The instruction index a jump at `pc` may transfer control to.
+    pub fn jump_target(&self, pc: usize) -> Option<usize> {
+        let off = match *self {
+            Instr::Jmp { off } | Instr::JmpBack { off } | Instr::JmpIf { off, .. } | Instr::JmpIfNot { off, .. } => off as i64,
+            Instr::JmpIfNil { off, .. } | Instr::JmpIfNotNil { off, .. } | Instr::PushHandler { off, .. } | Instr::JmpIfArgGiven { off, .. } => off as i64,
+            Instr::JmpIfNotLt { off, .. }
+            | Instr::JmpIfNotLe { off, .. }
+            | Instr::JmpIfNotLtI { off, .. }
+            | Instr::JmpIfNotLeI { off, .. }
+            | Instr::JmpIfNotLtIK { off, .. }
+            | Instr::JmpIfNotLeIK { off, .. }
+            | Instr::JmpIfNotGtIK { off, .. }
+            | Instr::JmpIfNotGeIK { off, .. }
+            | Instr::JmpIfNotEqIK { off, .. }
+            | Instr::JmpIfEqIK { off, .. }
+            | Instr::JmpIfNotEq { off, .. }
+            | Instr::JmpIfEq { off, .. }
+            | Instr::IterNext { off, .. } => off as i64,
+            _ => return None,
+        };
+        usize::try_from(pc as i64 + 1 + off).ok()
+    }
+
+    /// Rewrites the jump offset so the jump at `pc` lands on `target`.
+    /// Returns false when the new offset does not fit the instruction.
+    pub fn set_jump_target(&mut self, pc: usize, target: usize) -> bool {
+        let off = target as i64 - pc as i64 - 1;
+        let (Ok(long), short) = (i32::try_from(off), i16::try_from(off)) else { return false };
+        match self {
+            Instr::Jmp { off } | Instr::JmpBack { off } | Instr::JmpIf { off, .. } | Instr::JmpIfNot { off, .. } => *off = long,
+            Instr::JmpIfNil { off, .. } | Instr::JmpIfNotNil { off, .. } | Instr::PushHandler { off, .. } | Instr::JmpIfArgGiven { off, .. } => *off = long,
+            Instr::JmpIfNotLt { off, .. }
+            | Instr::JmpIfNotLe { off, .. }
+            | Instr::JmpIfNotLtI { off, .. }
+            | Instr::JmpIfNotLeI { off, .. }
+            | Instr::JmpIfNotLtIK { off, .. }
+            | Instr::JmpIfNotLeIK { off, .. }
+            | Instr::JmpIfNotGtIK { off, .. }
+            | Instr::JmpIfNotGeIK { off, .. }
+            | Instr::JmpIfNotEqIK { off, .. }
+            | Instr::JmpIfEqIK { off, .. }
+            | Instr::JmpIfNotEq { off, .. }
+            | Instr::JmpIfEq { off, .. }
+            | Instr::IterNext { off, .. } => match short {
+                Ok(o) => *off = o,
+                Err(_) => return false,
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    /// True when control never falls through to the next instruction.
+    pub fn ends_block(&self) -> bool {
+        matches!(self, Instr::Jmp { .. } | Instr::JmpBack { .. } | Instr::Return { .. } | Instr::Throw { .. } | Instr::MatchFail | Instr::LetFail)
+    }
 }
 
 /// Targets of `as`.
@@ -315,6 +573,16 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
         Instr::JmpIf { cond, off } => format!("JmpIf r{cond} {}", target(off as i64)),
         Instr::JmpIfNot { cond, off } => format!("JmpIfNot r{cond} {}", target(off as i64)),
         Instr::JmpIfNil { src, off } => format!("JmpIfNil r{src} {}", target(off as i64)),
+        Instr::JmpIfNotNil { src, off } => format!("JmpIfNotNil r{src} {}", target(off as i64)),
+        Instr::JmpBack { off } => format!("JmpBack {}", target(off as i64)),
+        Instr::JmpIfNotLtIK { a, k, off } => format!("JmpIfNotLtIK r{a} {k} {}", target(off as i64)),
+        Instr::JmpIfNotLeIK { a, k, off } => format!("JmpIfNotLeIK r{a} {k} {}", target(off as i64)),
+        Instr::JmpIfNotGtIK { a, k, off } => format!("JmpIfNotGtIK r{a} {k} {}", target(off as i64)),
+        Instr::JmpIfNotGeIK { a, k, off } => format!("JmpIfNotGeIK r{a} {k} {}", target(off as i64)),
+        Instr::JmpIfNotEqIK { a, k, off } => format!("JmpIfNotEqIK r{a} {k} {}", target(off as i64)),
+        Instr::JmpIfEqIK { a, k, off } => format!("JmpIfEqIK r{a} {k} {}", target(off as i64)),
+        Instr::JmpIfNotEq { a, b, off } => format!("JmpIfNotEq r{a} r{b} {}", target(off as i64)),
+        Instr::JmpIfEq { a, b, off } => format!("JmpIfEq r{a} r{b} {}", target(off as i64)),
         Instr::JmpIfNotLt { a, b, off } => format!("JmpIfNotLt r{a} r{b} {}", target(off as i64)),
         Instr::JmpIfNotLe { a, b, off } => format!("JmpIfNotLe r{a} r{b} {}", target(off as i64)),
         Instr::JmpIfNotLtI { a, b, off } => format!("JmpIfNotLtI r{a} r{b} {}", target(off as i64)),

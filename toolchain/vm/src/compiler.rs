@@ -36,8 +36,16 @@ pub fn compile(program: &hir::Program) -> Module {
     let mut pool = Pool::default();
     let user_methods: std::collections::HashSet<String> = program.methods.iter().map(|me| me.name.clone()).collect();
     for (i, f) in program.funcs.iter().enumerate() {
+        let is_entry = i as u32 == program.entry;
         let mut fc = FnCompiler::new(program, f, &mut pool, &user_methods);
-        fc.compile_function(i as u32 == program.entry);
+        fc.compile_function(is_entry);
+        if fc.short_jump_overflow {
+            // A fused jump spans more than 32K instructions: compile this
+            // (huge) function again with 32-bit jumps only.
+            fc = FnCompiler::new(program, f, &mut pool, &user_methods);
+            fc.long_jumps = true;
+            fc.compile_function(is_entry);
+        }
         let proto = fc.finish();
         m.protos.push(proto);
     }
@@ -51,6 +59,7 @@ pub fn compile(program: &hir::Program) -> Module {
     resolve_captures(program, &mut m);
     m.consts = pool.consts;
     m.specs = pool.specs;
+    crate::peephole::optimize_module(&mut m);
     m
 }
 
@@ -135,6 +144,31 @@ struct FnCompiler<'a> {
     loops: Vec<LoopCtx>,
     tries: Vec<TryCtx<'a>>,
     cur_span: u32,
+    /// Emit only jumps with 32-bit offsets (set when a fused jump's 16-bit
+    /// offset overflowed and the function is compiled again).
+    long_jumps: bool,
+    short_jump_overflow: bool,
+}
+
+/// A small integer constant operand, for the `…IK` instruction forms.
+fn small_int(e: &Expr) -> Option<i16> {
+    match e.kind {
+        E::Const(Const::Int(k)) => i16::try_from(k).ok(),
+        _ => None,
+    }
+}
+
+/// `dst = a OP k` as one instruction, when there is such a form that keeps
+/// the exact semantics (including which overflow message is reported).
+fn binary_k_instr(op: BinOp, dst: Reg, a: Reg, k: i16) -> Option<Instr> {
+    match op {
+        BinOp::Add if k >= 0 => Some(Instr::AddIK { dst, a, k }),
+        BinOp::Sub if k > 0 => Some(Instr::AddIK { dst, a, k: -k }),
+        BinOp::Mul => Some(Instr::MulIK { dst, a, k }),
+        BinOp::Rem if k != 0 => Some(Instr::RemIK { dst, a, k }),
+        BinOp::Div if k != 0 && k != -1 => Some(Instr::DivIK { dst, a, k }),
+        _ => None,
+    }
 }
 
 /// For `local + a + b + …` (left-nested adds starting at `local`), the
@@ -174,6 +208,8 @@ impl<'a> FnCompiler<'a> {
             loops: vec![],
             tries: vec![],
             cur_span: func.span.start,
+            long_jumps: false,
+            short_jump_overflow: false,
         }
     }
 
@@ -226,18 +262,33 @@ impl<'a> FnCompiler<'a> {
         match &mut self.code[at] {
             Instr::Jmp { off: o } | Instr::JmpIf { off: o, .. } | Instr::JmpIfNot { off: o, .. } | Instr::JmpIfNil { off: o, .. } => *o = off,
             Instr::PushHandler { off: o, .. } | Instr::JmpIfArgGiven { off: o, .. } => *o = off,
+            Instr::JmpIfNotNil { off: o, .. } => *o = off,
             Instr::JmpIfNotLt { off: o, .. }
             | Instr::JmpIfNotLe { off: o, .. }
             | Instr::JmpIfNotLtI { off: o, .. }
             | Instr::JmpIfNotLeI { off: o, .. }
-            | Instr::IterNext { off: o, .. } => *o = off as i16,
+            | Instr::JmpIfNotLtIK { off: o, .. }
+            | Instr::JmpIfNotLeIK { off: o, .. }
+            | Instr::JmpIfNotGtIK { off: o, .. }
+            | Instr::JmpIfNotGeIK { off: o, .. }
+            | Instr::JmpIfNotEqIK { off: o, .. }
+            | Instr::JmpIfEqIK { off: o, .. }
+            | Instr::JmpIfNotEq { off: o, .. }
+            | Instr::JmpIfEq { off: o, .. }
+            | Instr::IterNext { off: o, .. } => {
+                *o = i16::try_from(off).unwrap_or_else(|_| {
+                    self.short_jump_overflow = true;
+                    0
+                })
+            }
             _ => unreachable!("not a jump"),
         }
     }
 
+    /// A loop's back-edge (with its GC safepoint).
     fn jump_back(&mut self, target: usize) {
         let off = target as i32 - self.code.len() as i32 - 1;
-        self.emit(Instr::Jmp { off });
+        self.emit(Instr::JmpBack { off });
     }
 
     fn konst(&mut self, c: &Const, dst: Reg) {
@@ -665,6 +716,20 @@ impl<'a> FnCompiler<'a> {
     /// Compiles a condition and returns the jump taken when it is false.
     fn cond_jump(&mut self, cond: &'a Expr) -> usize {
         let mark = self.next_temp;
+        if self.long_jumps {
+            let r = self.expr_any(cond);
+            self.next_temp = mark;
+            return self.emit(Instr::JmpIfNot { cond: r, off: 0 });
+        }
+        if let Some(j) = self.cond_jump_const(cond) {
+            self.next_temp = mark;
+            return j;
+        }
+        if let E::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) = &cond.kind {
+            let (ra, rb) = (self.expr_any(a), self.expr_any(b));
+            self.next_temp = mark;
+            return self.emit(if *op == BinOp::Eq { Instr::JmpIfNotEq { a: ra, b: rb, off: 0 } } else { Instr::JmpIfEq { a: ra, b: rb, off: 0 } });
+        }
         if let E::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b) = &cond.kind {
             let (ra, rb) = (self.expr_any(a), self.expr_any(b));
             self.next_temp = mark;
@@ -685,13 +750,53 @@ impl<'a> FnCompiler<'a> {
         self.emit(Instr::JmpIfNot { cond: r, off: 0 })
     }
 
+    /// Comparisons of a value with a small int constant or with nil, as one
+    /// fused compare-and-branch; the jump is taken when `cond` is false.
+    fn cond_jump_const(&mut self, cond: &'a Expr) -> Option<usize> {
+        let E::Binary(op, a, b) = &cond.kind else { return None };
+        let is_nil = |e: &Expr| matches!(e.kind, E::Const(Const::Nil));
+        // Put the constant on the right, mirroring the comparison.
+        let (op, x, k) = if small_int(b).is_some() || is_nil(b) {
+            (*op, a, b)
+        } else if small_int(a).is_some() || is_nil(a) {
+            let mirrored = match op {
+                BinOp::Lt => BinOp::Gt,
+                BinOp::Le => BinOp::Ge,
+                BinOp::Gt => BinOp::Lt,
+                BinOp::Ge => BinOp::Le,
+                other => *other,
+            };
+            (mirrored, b, a)
+        } else {
+            return None;
+        };
+        if is_nil(k) {
+            if !matches!(op, BinOp::Eq | BinOp::Ne) {
+                return None;
+            }
+            let src = self.expr_any(x);
+            return Some(self.emit(if op == BinOp::Eq { Instr::JmpIfNotNil { src, off: 0 } } else { Instr::JmpIfNil { src, off: 0 } }));
+        }
+        let k = small_int(k)?;
+        let make: fn(Reg, i16) -> Instr = match op {
+            BinOp::Lt => |a, k| Instr::JmpIfNotLtIK { a, k, off: 0 },
+            BinOp::Le => |a, k| Instr::JmpIfNotLeIK { a, k, off: 0 },
+            BinOp::Gt => |a, k| Instr::JmpIfNotGtIK { a, k, off: 0 },
+            BinOp::Ge => |a, k| Instr::JmpIfNotGeIK { a, k, off: 0 },
+            BinOp::Eq => |a, k| Instr::JmpIfNotEqIK { a, k, off: 0 },
+            BinOp::Ne => |a, k| Instr::JmpIfEqIK { a, k, off: 0 },
+            _ => return None,
+        };
+        let ra = self.expr_any(x);
+        Some(self.emit(make(ra, k)))
+    }
+
     fn binary(&mut self, op: BinOp, a: &'a Expr, b: &'a Expr, dst: Reg) {
-        // `x + 1` with a small constant.
-        if let (BinOp::Add | BinOp::Sub, E::Const(Const::Int(k))) = (op, &b.kind) {
-            let k = if op == BinOp::Sub { k.checked_neg() } else { Some(*k) };
-            if let Some(k) = k.filter(|k| *k >= i16::MIN as i64 && *k <= i16::MAX as i64) {
+        // `x * 31`, `i % 7`, `n - 1`: the constant is an immediate operand.
+        if let Some(k) = small_int(b) {
+            if binary_k_instr(op, 0, 0, k).is_some() {
                 let ra = self.expr_any(a);
-                self.emit(Instr::AddIK { dst, a: ra, k: k as i16 });
+                self.emit(binary_k_instr(op, dst, ra, k).expect("checked above"));
                 return;
             }
         }
@@ -781,9 +886,13 @@ impl<'a> FnCompiler<'a> {
                         self.emit(Instr::AppendStr { dst: r, src: v });
                     }
                     Some(op) => {
-                        let v = self.expr_any(value);
-                        let ty = self.func.locals[*id as usize].ty.clone();
-                        self.binary_regs(op, &ty, &value.ty, r, v, r);
+                        if let Some(ins) = small_int(value).and_then(|k| binary_k_instr(op, r, r, k)) {
+                            self.emit(ins);
+                        } else {
+                            let v = self.expr_any(value);
+                            let ty = self.func.locals[*id as usize].ty.clone();
+                            self.binary_regs(op, &ty, &value.ty, r, v, r);
+                        }
                     }
                 }
             }
@@ -1090,7 +1199,6 @@ impl<'a> FnCompiler<'a> {
         for c in conts {
             self.jump_here(c);
         }
-        self.emit(Instr::Safepoint);
         self.jump_back(_start);
     }
 
@@ -1108,7 +1216,13 @@ impl<'a> FnCompiler<'a> {
             self.expr_into(s, i);
             self.expr_into(e, end);
             let top = self.code.len();
-            let exit = self.emit(if *inclusive { Instr::JmpIfNotLe { a: i, b: end, off: 0 } } else { Instr::JmpIfNotLt { a: i, b: end, off: 0 } });
+            let exit = if self.long_jumps {
+                let t = self.temp();
+                self.emit(if *inclusive { Instr::Le { dst: t, a: i, b: end } } else { Instr::Lt { dst: t, a: i, b: end } });
+                self.emit(Instr::JmpIfNot { cond: t, off: 0 })
+            } else {
+                self.emit(if *inclusive { Instr::JmpIfNotLe { a: i, b: end, off: 0 } } else { Instr::JmpIfNotLt { a: i, b: end, off: 0 } })
+            };
             self.bind_irrefutable(pat, i);
             self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result: None, try_depth: self.tries.len() });
             let mark = self.next_temp;
@@ -1120,7 +1234,6 @@ impl<'a> FnCompiler<'a> {
                 self.jump_here(c);
             }
             self.emit(Instr::AddIK { dst: i, a: i, k: 1 });
-            self.emit(Instr::Safepoint);
             self.jump_back(top);
             self.jump_here(exit);
             let l = self.loops.pop().unwrap();
@@ -1133,7 +1246,14 @@ impl<'a> FnCompiler<'a> {
         self.emit(Instr::IterInit { iter: it, src });
         let top = self.code.len();
         let x = self.temp();
-        let next = self.emit(Instr::IterNext { iter: it, dst: x, off: 0 });
+        let next = if self.long_jumps {
+            // IterNext's offset is 16 bits: hop over a 32-bit exit jump.
+            self.emit(Instr::IterNext { iter: it, dst: x, off: 1 });
+            self.emit(Instr::Jmp { off: 1 });
+            self.emit(Instr::Jmp { off: 0 })
+        } else {
+            self.emit(Instr::IterNext { iter: it, dst: x, off: 0 })
+        };
         let mut fails = vec![];
         self.pattern(pat, x, &mut fails);
         if !fails.is_empty() {

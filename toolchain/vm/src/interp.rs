@@ -10,6 +10,8 @@ use std::io::Write;
 
 /// Ruchy frames allowed before `Stack overflow` (§10 asks for ≥ 10,000).
 pub const MAX_FRAMES: usize = 200_000;
+/// Register slots of all frames together (frame offsets are kept in `u32`).
+const MAX_STACK_SLOTS: usize = 1 << 26;
 /// Nesting of native → Ruchy callbacks (`map`, `sort_by`, …).
 const MAX_NATIVE_DEPTH: u32 = 200;
 
@@ -30,18 +32,25 @@ impl Fail {
 
 pub type VmResult<T> = Result<T, Fail>;
 
+/// One activation. Kept to 24 bytes: calls and returns write and read it,
+/// and the dispatch loop keeps the running frame's pc and base in locals.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     proto: u32,
-    pc: usize,
-    base: usize,
+    /// Resume point while a callee runs (saved before calls and errors).
+    pc: u32,
+    /// Stack slot of register 0.
+    base: u32,
     /// Absolute stack slot receiving the return value.
-    ret: usize,
-    closure: Value,
+    ret: u32,
+    /// The running closure object, or `NO_CLOSURE` for a plain function.
+    closure: ObjRef,
     argc: u8,
     /// `run` returns when this frame returns (entry of a nested run).
     stop: bool,
 }
+
+const NO_CLOSURE: ObjRef = ObjRef::MAX;
 
 #[derive(Debug, Clone, Copy)]
 struct Handler {
@@ -66,14 +75,49 @@ pub struct Vm<'m> {
     pub(crate) rng_state: u64,
 }
 
+/// Register `r` of the frame at `base`, without a bounds check.
+///
+/// Sound because `verify::check_module` proves every register operand of
+/// every instruction is below its proto's `frame_size`, and `push_frame`
+/// makes `stack.len() > base + frame_size` before a frame runs.
 macro_rules! reg {
     ($vm:expr, $base:expr, $r:expr) => {
-        $vm.stack[$base + $r as usize]
+        (*unsafe { $vm.stack.get_unchecked_mut($base + $r as usize) })
+    };
+}
+
+/// A shared reference to register `r` (same soundness argument as `reg!`).
+macro_rules! rref {
+    ($vm:expr, $base:expr, $r:expr) => {
+        unsafe { $vm.stack.get_unchecked($base + $r as usize) }
+    };
+}
+
+/// Int and float fast paths of a binary operator, with a generic fallback.
+///
+/// The operands are matched by reference: copying a 16-byte `Value` into a
+/// tuple makes LLVM spill it to the stack and reload its parts, which costs
+/// more than the arithmetic.
+macro_rules! int_float_arith {
+    ($x:expr, $y:expr, $checked:ident, $fop:tt, $overflow:expr, $slow:expr) => {
+        match ($x, $y) {
+            (Value::Int(x), Value::Int(y)) => match x.$checked(*y) {
+                Some(r) => Ok(Value::Int(r)),
+                None => Err(Fail::msg($overflow)),
+            },
+            (Value::Float(x), Value::Float(y)) => Ok(Value::Float(*x $fop *y)),
+            _ => $slow,
+        }
     };
 }
 
 impl<'m> Vm<'m> {
+    /// Panics if `module` fails the bytecode verifier: that is a compiler
+    /// bug, and running such code would not be memory-safe.
     pub fn new(module: &'m Module, out: Box<dyn Write + 'm>) -> Vm<'m> {
+        if let Err(e) = crate::verify::check_module(module) {
+            panic!("internal compiler error: {e}");
+        }
         let mut heap = Heap::new();
         let consts = module
             .consts
@@ -93,7 +137,7 @@ impl<'m> Vm<'m> {
             module,
             heap,
             stack: vec![Value::Nil; 1024],
-            frames: vec![],
+            frames: Vec::with_capacity(256),
             globals: vec![Value::Nil; module.globals.len()],
             consts,
             handlers: vec![],
@@ -120,7 +164,7 @@ impl<'m> Vm<'m> {
     /// Source offset of the instruction being executed in the top frame.
     pub fn current_offset(&self) -> Option<u32> {
         let f = self.frames.last()?;
-        self.module.protos[f.proto as usize].spans.get(f.pc.saturating_sub(1)).copied()
+        self.module.protos[f.proto as usize].spans.get((f.pc as usize).saturating_sub(1)).copied()
     }
 
     #[inline]
@@ -141,11 +185,18 @@ impl<'m> Vm<'m> {
         }
         let need = base + p.frame_size as usize + 1;
         if self.stack.len() < need {
-            let new_len = (need * 2).max(1024);
+            if need > MAX_STACK_SLOTS {
+                return Err(Fail::msg("Stack overflow"));
+            }
+            let new_len = (need * 2).clamp(1024, MAX_STACK_SLOTS);
             self.stack.resize(new_len, Value::Nil);
         }
         self.stack[base + argc as usize..base + p.frame_size as usize].fill(Value::Nil);
-        self.frames.push(Frame { proto, pc: 0, base, ret, closure, argc, stop });
+        let closure = match closure {
+            Value::Obj(r) => r,
+            _ => NO_CLOSURE,
+        };
+        self.frames.push(Frame { proto, pc: 0, base: base as u32, ret: ret as u32, closure, argc, stop });
         Ok(())
     }
 
@@ -176,7 +227,7 @@ impl<'m> Vm<'m> {
 
     fn stack_top(&self) -> usize {
         match self.frames.last() {
-            Some(f) => f.base + self.module.protos[f.proto as usize].frame_size as usize + 1,
+            Some(f) => f.base as usize + self.module.protos[f.proto as usize].frame_size as usize + 1,
             None => 0,
         }
     }
@@ -239,7 +290,7 @@ impl<'m> Vm<'m> {
 
     pub fn collect_garbage(&mut self) {
         let top = self.stack_top();
-        let frames_closures: Vec<Value> = self.frames.iter().map(|f| f.closure).collect();
+        let frames_closures: Vec<Value> = self.frames.iter().filter(|f| f.closure != NO_CLOSURE).map(|f| Value::Obj(f.closure)).collect();
         let roots = self.stack[..top.min(self.stack.len())]
             .iter()
             .chain(self.globals.iter())
@@ -280,7 +331,7 @@ impl<'m> Vm<'m> {
             Fail::Error { msg, .. } => self.heap.str(msg),
         };
         self.stack[h.reg] = value;
-        self.frames.last_mut().unwrap().pc = h.pc;
+        self.frames.last_mut().unwrap().pc = h.pc as u32;
         Ok(())
     }
 
@@ -303,13 +354,19 @@ impl<'m> Vm<'m> {
     #[allow(clippy::cognitive_complexity)]
     fn run_inner(&mut self, floor: usize) -> VmResult<Value> {
         let module = self.module;
-        let mut frame = *self.frames.last().unwrap();
-        let mut code: &[Instr] = &module.protos[frame.proto as usize].code;
-        let mut base = frame.base;
-        let mut pc = frame.pc;
+        let top = *self.frames.last().unwrap();
+        let mut code: &[Instr] = &module.protos[top.proto as usize].code;
+        let mut base = top.base as usize;
+        let mut pc = top.pc as usize;
         macro_rules! save_pc {
             () => {
-                self.frames.last_mut().unwrap().pc = pc;
+                self.frames.last_mut().unwrap().pc = pc as u32;
+            };
+        }
+        // The running frame's fields that are not kept in locals.
+        macro_rules! frame {
+            () => {
+                self.frames.last().unwrap()
             };
         }
         macro_rules! tryv {
@@ -323,16 +380,19 @@ impl<'m> Vm<'m> {
                 }
             };
         }
+        // Switches the locals to the frame now on top (after a call or return).
         macro_rules! reload {
             () => {
-                frame = *self.frames.last().unwrap();
-                code = &module.protos[frame.proto as usize].code;
-                base = frame.base;
-                pc = frame.pc;
+                let f = self.frames.last().unwrap();
+                code = &module.protos[f.proto as usize].code;
+                base = f.base as usize;
+                pc = f.pc as usize;
             };
         }
         loop {
-            let ins = code[pc];
+            // In bounds: the verifier proves every jump target is inside the code
+            // and that the code ends in an instruction that does not fall through.
+            let ins = *unsafe { code.get_unchecked(pc) };
             pc += 1;
             match ins {
                 Instr::Nop => {}
@@ -344,14 +404,14 @@ impl<'m> Vm<'m> {
                 Instr::GetGlobal { dst, g } => reg!(self, base, dst) = self.globals[g as usize],
                 Instr::SetGlobal { g, src } => self.globals[g as usize] = reg!(self, base, src),
                 Instr::GetUpval { dst, idx } => {
-                    let cell = self.upval_cell(frame.closure, idx);
+                    let cell = self.upval_cell(frame!().closure, idx);
                     reg!(self, base, dst) = match self.heap.get(cell) {
                         Obj::Cell(v) => *v,
                         _ => Value::Nil,
                     };
                 }
                 Instr::SetUpval { idx, src } => {
-                    let cell = self.upval_cell(frame.closure, idx);
+                    let cell = self.upval_cell(frame!().closure, idx);
                     *self.heap.get_mut(cell) = Obj::Cell(reg!(self, base, src));
                 }
                 Instr::NewCell { dst, src } => {
@@ -379,20 +439,16 @@ impl<'m> Vm<'m> {
                     let v = reg!(self, base, reg);
                     reg!(self, base, reg) = self.heap.make_unique(v);
                 }
-                Instr::AddI { dst, a, b } | Instr::Add { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = match (x, y) {
-                        (Value::Int(x), Value::Int(y)) => match x.checked_add(y) {
-                            Some(r) => Value::Int(r),
-                            None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in addition"))),
-                        },
-                        (Value::Float(x), Value::Float(y)) => Value::Float(x + y),
-                        _ => tryv!(crate::ops::add(self, x, y)),
-                    };
+                Instr::AddI { dst, a, b } | Instr::Add { dst, a, b } | Instr::AddF { dst, a, b } => {
+                    let r = int_float_arith!(rref!(self, base, a), rref!(self, base, b), checked_add, +, "Runtime error: Integer overflow in addition", {
+                        let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                        crate::ops::add(self, x, y)
+                    });
+                    reg!(self, base, dst) = tryv!(r);
                 }
                 Instr::AddIK { dst, a, k } => {
                     let x = reg!(self, base, a);
-                    reg!(self, base, dst) = match x {
+                    reg!(self, base, dst) = match rref!(self, base, a) {
                         Value::Int(x) => match x.checked_add(k as i64) {
                             Some(r) => Value::Int(r),
                             None => tryv!(Err(Fail::msg(if k < 0 {
@@ -405,70 +461,103 @@ impl<'m> Vm<'m> {
                         _ => tryv!(crate::ops::add(self, x, Value::Int(k as i64))),
                     };
                 }
-                Instr::SubI { dst, a, b } | Instr::Sub { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = match (x, y) {
-                        (Value::Int(x), Value::Int(y)) => match x.checked_sub(y) {
-                            Some(r) => Value::Int(r),
-                            None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in subtraction"))),
-                        },
-                        _ => tryv!(crate::ops::arith(self, crate::ops::Arith::Sub, x, y)),
-                    };
+                Instr::SubI { dst, a, b } | Instr::Sub { dst, a, b } | Instr::SubF { dst, a, b } => {
+                    let r = int_float_arith!(rref!(self, base, a), rref!(self, base, b), checked_sub, -, "Runtime error: Integer overflow in subtraction", {
+                        let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                        crate::ops::arith(self, crate::ops::Arith::Sub, x, y)
+                    });
+                    reg!(self, base, dst) = tryv!(r);
                 }
-                Instr::MulI { dst, a, b } | Instr::Mul { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = match (x, y) {
-                        (Value::Int(x), Value::Int(y)) => match x.checked_mul(y) {
+                Instr::MulI { dst, a, b } | Instr::Mul { dst, a, b } | Instr::MulF { dst, a, b } => {
+                    let r = int_float_arith!(rref!(self, base, a), rref!(self, base, b), checked_mul, *, "Runtime error: Integer overflow in multiplication", {
+                        let (x, y) = (reg!(self, base, a), reg!(self, base, b));
+                        crate::ops::mul(self, x, y)
+                    });
+                    reg!(self, base, dst) = tryv!(r);
+                }
+                Instr::MulIK { dst, a, k } => {
+                    let x = reg!(self, base, a);
+                    reg!(self, base, dst) = match rref!(self, base, a) {
+                        Value::Int(x) => match x.checked_mul(k as i64) {
                             Some(r) => Value::Int(r),
                             None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in multiplication"))),
                         },
-                        _ => tryv!(crate::ops::mul(self, x, y)),
+                        Value::Float(f) => Value::Float(f * k as f64),
+                        _ => tryv!(crate::ops::mul(self, x, Value::Int(k as i64))),
                     };
                 }
-                Instr::AddF { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Add, x, y));
-                }
-                Instr::SubF { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Sub, x, y));
-                }
-                Instr::MulF { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Mul, x, y));
-                }
                 Instr::DivF { dst, a, b } | Instr::Div { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, y));
+                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
+                    reg!(self, base, dst) = match (rx, ry) {
+                        (Value::Float(x), Value::Float(y)) => Value::Float(x / y),
+                        _ => {
+                            let (x, y) = (*rx, *ry);
+                            tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, y))
+                        }
+                    };
+                }
+                Instr::DivIK { dst, a, k } => {
+                    let x = reg!(self, base, a);
+                    reg!(self, base, dst) = match rref!(self, base, a) {
+                        // k is neither 0 nor -1: no trap, no overflow.
+                        Value::Int(x) => Value::Int(x / k as i64),
+                        _ => tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, Value::Int(k as i64))),
+                    };
                 }
                 Instr::Rem { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = tryv!(crate::ops::arith(self, crate::ops::Arith::Rem, x, y));
+                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
+                    reg!(self, base, dst) = match (rx, ry) {
+                        (Value::Int(x), Value::Int(y)) if *y != 0 => Value::Int(x.wrapping_rem(*y)),
+                        _ => {
+                            let (x, y) = (*rx, *ry);
+                            tryv!(crate::ops::arith(self, crate::ops::Arith::Rem, x, y))
+                        }
+                    };
+                }
+                Instr::RemIK { dst, a, k } => {
+                    let x = reg!(self, base, a);
+                    reg!(self, base, dst) = match rref!(self, base, a) {
+                        // k != 0; wrapping_rem also covers i64::MIN % -1.
+                        Value::Int(x) => Value::Int(x.wrapping_rem(k as i64)),
+                        _ => tryv!(crate::ops::arith(self, crate::ops::Arith::Rem, x, Value::Int(k as i64))),
+                    };
                 }
                 Instr::Pow { dst, a, b } => {
                     let (x, y) = (reg!(self, base, a), reg!(self, base, b));
                     reg!(self, base, dst) = tryv!(crate::ops::pow(self, x, y));
                 }
                 Instr::EqI { dst, a, b } | Instr::Eq { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = Value::Bool(crate::ops::equal(&self.heap, x, y));
+                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
+                    reg!(self, base, dst) = Value::Bool(match (rx, ry) {
+                        (Value::Int(x), Value::Int(y)) => x == y,
+                        _ => {
+                            let (x, y) = (*rx, *ry);
+                            crate::ops::equal(&self.heap, x, y)
+                        }
+                    });
                 }
                 Instr::Ne { dst, a, b } => {
                     let (x, y) = (reg!(self, base, a), reg!(self, base, b));
                     reg!(self, base, dst) = Value::Bool(!crate::ops::equal(&self.heap, x, y));
                 }
                 Instr::LtI { dst, a, b } | Instr::Lt { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = Value::Bool(match (x, y) {
+                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
+                    reg!(self, base, dst) = Value::Bool(match (rx, ry) {
                         (Value::Int(x), Value::Int(y)) => x < y,
-                        _ => tryv!(crate::ops::compare(self, x, y)) == Some(std::cmp::Ordering::Less),
+                        _ => {
+                            let (x, y) = (*rx, *ry);
+                            tryv!(crate::ops::compare(self, x, y)) == Some(std::cmp::Ordering::Less)
+                        }
                     });
                 }
                 Instr::LeI { dst, a, b } | Instr::Le { dst, a, b } => {
-                    let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                    reg!(self, base, dst) = Value::Bool(match (x, y) {
+                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
+                    reg!(self, base, dst) = Value::Bool(match (rx, ry) {
                         (Value::Int(x), Value::Int(y)) => x <= y,
-                        _ => matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)),
+                        _ => {
+                            let (x, y) = (*rx, *ry);
+                            matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal))
+                        }
                     });
                 }
                 Instr::Gt { dst, a, b } => {
@@ -480,13 +569,33 @@ impl<'m> Vm<'m> {
                     reg!(self, base, dst) =
                         Value::Bool(matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)));
                 }
-                Instr::BitAnd { dst, a, b } | Instr::BitOr { dst, a, b } | Instr::BitXor { dst, a, b } | Instr::Shl { dst, a, b } | Instr::Shr { dst, a, b } => {
+                Instr::BitXor { dst, a, b } => {
+                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
+                    reg!(self, base, dst) = match (rx, ry) {
+                        (Value::Int(x), Value::Int(y)) => Value::Int(x ^ y),
+                        _ => {
+                            let (x, y) = (*rx, *ry);
+                            tryv!(crate::ops::bitwise(self, ins, x, y))
+                        }
+                    };
+                }
+                Instr::BitAnd { dst, a, b } => {
+                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
+                    reg!(self, base, dst) = match (rx, ry) {
+                        (Value::Int(x), Value::Int(y)) => Value::Int(x & y),
+                        _ => {
+                            let (x, y) = (*rx, *ry);
+                            tryv!(crate::ops::bitwise(self, ins, x, y))
+                        }
+                    };
+                }
+                Instr::BitOr { dst, a, b } | Instr::Shl { dst, a, b } | Instr::Shr { dst, a, b } => {
                     let (x, y) = (reg!(self, base, a), reg!(self, base, b));
                     reg!(self, base, dst) = tryv!(crate::ops::bitwise(self, ins, x, y));
                 }
                 Instr::Neg { dst, src } => {
                     let x = reg!(self, base, src);
-                    reg!(self, base, dst) = match x {
+                    reg!(self, base, dst) = match rref!(self, base, src) {
                         Value::Int(n) => match n.checked_neg() {
                             Some(r) => Value::Int(r),
                             None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in negation"))),
@@ -501,7 +610,7 @@ impl<'m> Vm<'m> {
                 }
                 Instr::BitNot { dst, src } => {
                     let x = reg!(self, base, src);
-                    reg!(self, base, dst) = match x {
+                    reg!(self, base, dst) = match rref!(self, base, src) {
                         Value::Int(n) => Value::Int(!n),
                         _ => tryv!(Err(Fail::msg(format!("Type error: Cannot apply ~ to {}", self.type_name(x))))),
                     };
@@ -527,39 +636,137 @@ impl<'m> Vm<'m> {
                     }
                 }
                 Instr::JmpIfNotLt { a, b, off } | Instr::JmpIfNotLtI { a, b, off } => {
-                    let lt = match (reg!(self, base, a), reg!(self, base, b)) {
+                    let lt = match (rref!(self, base, a), rref!(self, base, b)) {
                         (Value::Int(x), Value::Int(y)) => x < y,
-                        (x, y) => tryv!(crate::ops::compare(self, x, y)) == Some(std::cmp::Ordering::Less),
+                        (x, y) => {
+                            let (x, y) = (*x, *y);
+                            tryv!(crate::ops::compare(self, x, y)) == Some(std::cmp::Ordering::Less)
+                        }
                     };
                     if !lt {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
                 Instr::JmpIfNotLe { a, b, off } | Instr::JmpIfNotLeI { a, b, off } => {
-                    let le = match (reg!(self, base, a), reg!(self, base, b)) {
+                    let le = match (rref!(self, base, a), rref!(self, base, b)) {
                         (Value::Int(x), Value::Int(y)) => x <= y,
-                        (x, y) => matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)),
+                        (x, y) => {
+                            let (x, y) = (*x, *y);
+                            matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal))
+                        }
                     };
                     if !le {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
-                Instr::Safepoint => {
+                Instr::JmpBack { off } => {
                     if self.heap.should_collect() {
                         save_pc!();
                         self.collect_garbage();
                     }
+                    pc = (pc as i64 + off as i64) as usize;
+                }
+                Instr::JmpIfNotNil { src, off } => {
+                    if reg!(self, base, src) != Value::Nil {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNotLtIK { a, k, off } => {
+                    let x = reg!(self, base, a);
+                    let holds = match rref!(self, base, a) {
+                        Value::Int(x) => *x < k as i64,
+                        _ => tryv!(crate::ops::compare(self, x, Value::Int(k as i64))) == Some(std::cmp::Ordering::Less),
+                    };
+                    if !holds {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNotLeIK { a, k, off } => {
+                    let x = reg!(self, base, a);
+                    let holds = match rref!(self, base, a) {
+                        Value::Int(x) => *x <= k as i64,
+                        _ => matches!(
+                            tryv!(crate::ops::compare(self, x, Value::Int(k as i64))),
+                            Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                        ),
+                    };
+                    if !holds {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNotGtIK { a, k, off } => {
+                    let x = reg!(self, base, a);
+                    let holds = match rref!(self, base, a) {
+                        Value::Int(x) => *x > k as i64,
+                        _ => tryv!(crate::ops::compare(self, x, Value::Int(k as i64))) == Some(std::cmp::Ordering::Greater),
+                    };
+                    if !holds {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNotGeIK { a, k, off } => {
+                    let x = reg!(self, base, a);
+                    let holds = match rref!(self, base, a) {
+                        Value::Int(x) => *x >= k as i64,
+                        _ => matches!(
+                            tryv!(crate::ops::compare(self, x, Value::Int(k as i64))),
+                            Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+                        ),
+                    };
+                    if !holds {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNotEqIK { a, k, off } | Instr::JmpIfEqIK { a, k, off } => {
+                    let x = reg!(self, base, a);
+                    let eq = match rref!(self, base, a) {
+                        Value::Int(x) => *x == k as i64,
+                        _ => crate::ops::equal(&self.heap, x, Value::Int(k as i64)),
+                    };
+                    if eq == matches!(ins, Instr::JmpIfEqIK { .. }) {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::JmpIfNotEq { a, b, off } | Instr::JmpIfEq { a, b, off } => {
+                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
+                    let eq = match (rx, ry) {
+                        (Value::Int(x), Value::Int(y)) => x == y,
+                        _ => {
+                            let (x, y) = (*rx, *ry);
+                            crate::ops::equal(&self.heap, x, y)
+                        }
+                    };
+                    if eq == matches!(ins, Instr::JmpIfEq { .. }) {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
                 }
                 Instr::JmpIfArgGiven { idx, off } => {
-                    if (idx as usize) < frame.argc as usize {
+                    if idx < u16::from(frame!().argc) {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
                 Instr::Call { dst, base: b, argc, proto } => {
                     save_pc!();
-                    self.maybe_collect();
-                    tryv!(self.push_frame(proto as u32, base + b as usize, base + dst as usize, Value::Nil, argc, false));
-                    reload!();
+                    let p = &module.protos[proto as usize];
+                    let callee_base = base + b as usize;
+                    let callee_top = callee_base + p.frame_size as usize;
+                    let fast = self.frames.len() < MAX_FRAMES
+                        && callee_top < self.stack.len()
+                        && (p.required..=p.params).contains(&u16::from(argc))
+                        && !self.heap.should_collect();
+                    if fast {
+                        // The common case of `push_frame`, without re-reading the frame.
+                        self.stack[callee_base + argc as usize..callee_top].fill(Value::Nil);
+                        let ret = (base + dst as usize) as u32;
+                        self.frames.push(Frame { proto: proto as u32, pc: 0, base: callee_base as u32, ret, closure: NO_CLOSURE, argc, stop: false });
+                        code = &p.code;
+                        base = callee_base;
+                        pc = 0;
+                    } else {
+                        self.maybe_collect();
+                        tryv!(self.push_frame(proto as u32, callee_base, base + dst as usize, Value::Nil, argc, false));
+                        reload!();
+                    }
                 }
                 Instr::CallValue { dst, base: b, argc } => {
                     save_pc!();
@@ -602,13 +809,15 @@ impl<'m> Vm<'m> {
                 Instr::Return { src } => {
                     let v = reg!(self, base, src);
                     let done = self.frames.pop().unwrap();
-                    while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
-                        self.handlers.pop();
+                    if !self.handlers.is_empty() {
+                        while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
+                            self.handlers.pop();
+                        }
                     }
                     if done.stop {
                         return Ok(v);
                     }
-                    self.stack[done.ret] = v;
+                    self.stack[done.ret as usize] = v;
                     reload!();
                 }
                 Instr::NewArray { dst, base: b, count } => {
@@ -669,7 +878,7 @@ impl<'m> Vm<'m> {
                                     Value::Obj(o) => o,
                                     _ => unreachable!("captured locals hold cells"),
                                 },
-                                CaptureFrom::Upval(i) => self.upval_cell(frame.closure, *i),
+                                CaptureFrom::Upval(i) => self.upval_cell(frame!().closure, *i),
                             })
                             .collect();
                         self.heap.alloc(Obj::Closure { proto: proto as u32, captures: caps })
@@ -811,12 +1020,9 @@ impl<'m> Vm<'m> {
         }
     }
 
-    fn upval_cell(&self, closure: Value, idx: u16) -> ObjRef {
-        match closure {
-            Value::Obj(r) => match self.heap.get(r) {
-                Obj::Closure { captures, .. } => captures[idx as usize],
-                _ => unreachable!("upvalue access outside a closure"),
-            },
+    fn upval_cell(&self, closure: ObjRef, idx: u16) -> ObjRef {
+        match self.heap.get(closure) {
+            Obj::Closure { captures, .. } => captures[idx as usize],
             _ => unreachable!("upvalue access outside a closure"),
         }
     }

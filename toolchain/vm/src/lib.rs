@@ -12,7 +12,9 @@ pub mod format;
 pub mod heap;
 pub mod interp;
 pub mod ops;
+pub mod peephole;
 pub mod value;
+pub mod verify;
 
 pub use compiler::compile;
 pub use interp::{Fail, Vm};
