@@ -1016,7 +1016,7 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
 
 fn dict_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult {
     let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
-    fn dict_of(heap: &mut crate::heap::Heap, r: u32) -> &mut std::collections::BTreeMap<String, Value> {
+    fn dict_of(heap: &mut crate::heap::Heap, r: u32) -> &mut crate::dict::Dict {
         match heap.get_mut(r) {
             Obj::Dict(d) => d,
             _ => unreachable!(),
@@ -1026,18 +1026,14 @@ fn dict_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult 
         "len" => Value::Int(dict_of(&mut vm.heap, r).len() as i64),
         "is_empty" => Value::Bool(dict_of(&mut vm.heap, r).is_empty()),
         "get" => {
-            let k = ops::dict_key(vm, arg(0))?;
-            let v = dict_of(&mut vm.heap, r).get(&k).copied();
+            let v = ops::dict_lookup(vm, r, arg(0))?;
             option(vm, v)
         }
-        "contains_key" | "has" => {
-            let k = ops::dict_key(vm, arg(0))?;
-            Value::Bool(dict_of(&mut vm.heap, r).contains_key(&k))
-        }
+        "contains_key" | "has" => Value::Bool(ops::dict_lookup(vm, r, arg(0))?.is_some()),
         "insert" | "set" => {
             let k = ops::dict_key(vm, arg(0))?;
             vm.heap.note_growth(64);
-            let old = dict_of(&mut vm.heap, r).insert(k, arg(1));
+            let old = dict_of(&mut vm.heap, r).insert(&k, arg(1));
             option(vm, old)
         }
         "remove" => {
@@ -1050,19 +1046,19 @@ fn dict_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult 
             Value::Nil
         }
         "keys" => {
-            let ks: Vec<String> = dict_of(&mut vm.heap, r).keys().cloned().collect();
+            let ks: Vec<String> = dict_of(&mut vm.heap, r).sorted().into_iter().map(|(k, _)| k.to_string()).collect();
             let items = ks.into_iter().map(|k| vm.heap.str(k)).collect();
             new_array(vm, items)
         }
         "values" => {
-            let vs: Vec<Value> = dict_of(&mut vm.heap, r).values().copied().collect();
+            let vs: Vec<Value> = dict_of(&mut vm.heap, r).sorted().into_iter().map(|(_, v)| v).collect();
             for v in &vs {
                 vm.heap.share(*v);
             }
             new_array(vm, vs)
         }
         "items" | "entries" => {
-            let pairs: Vec<(String, Value)> = dict_of(&mut vm.heap, r).iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let pairs: Vec<(String, Value)> = dict_of(&mut vm.heap, r).sorted().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
             let items = pairs
                 .into_iter()
                 .map(|(k, v)| {
@@ -1074,8 +1070,7 @@ fn dict_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult 
             new_array(vm, items)
         }
         "get_or" | "get_or_default" => {
-            let k = ops::dict_key(vm, arg(0))?;
-            dict_of(&mut vm.heap, r).get(&k).copied().unwrap_or(arg(1))
+            ops::dict_lookup(vm, r, arg(0))?.unwrap_or(arg(1))
         }
         _ => return err(format!("Unknown dict method: {name}")),
     };

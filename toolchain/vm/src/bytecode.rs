@@ -199,7 +199,7 @@ impl Instr {
     /// Registers of a callee's frame (above a call's base) are not reported.
     pub fn for_each_operand(&self, m: &Module, f: &mut dyn FnMut(Reg, Access)) {
         use Access::*;
-        let mut range = |base: Reg, n: usize, f: &mut dyn FnMut(Reg, Access)| {
+        let range = |base: Reg, n: usize, f: &mut dyn FnMut(Reg, Access)| {
             for i in 0..n {
                 f(base.saturating_add(i as u16), Read);
             }

@@ -135,7 +135,7 @@ impl Formatter<'_> {
             }
             Obj::Dict(d) => {
                 out.push('{');
-                for (i, (k, v)) in d.iter().enumerate() {
+                for (i, (k, v)) in d.sorted().into_iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }
@@ -145,7 +145,7 @@ impl Formatter<'_> {
                         out.push_str(k);
                     }
                     out.push_str(": ");
-                    self.write(out, *v, inner, depth + 1);
+                    self.write(out, v, inner, depth + 1);
                 }
                 out.push('}');
             }

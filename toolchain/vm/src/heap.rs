@@ -14,7 +14,6 @@
 //! in place; a shared one is copied before its first mutation.
 
 use crate::value::{ObjRef, Value};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub enum Obj {
@@ -22,7 +21,7 @@ pub enum Obj {
     Array(Vec<Value>),
     Tuple(Vec<Value>),
     /// Keys are strings; iteration order is sorted (§4, §10).
-    Dict(BTreeMap<String, Value>),
+    Dict(crate::dict::Dict),
     Struct { def: u32, fields: Vec<Value> },
     Enum { def: u32, variant: u32, payload: Vec<Value> },
     Closure { proto: u32, captures: Vec<ObjRef> },
@@ -158,7 +157,7 @@ impl Heap {
         };
         match o {
             Obj::Array(a) | Obj::Tuple(a) => a.iter().for_each(&mut mark),
-            Obj::Dict(d) => d.values().for_each(&mut mark),
+            Obj::Dict(d) => d.values_unordered().for_each(&mut mark),
             Obj::Struct { fields, .. } => fields.iter().for_each(&mut mark),
             Obj::Enum { payload, .. } => payload.iter().for_each(&mut mark),
             _ => {}
@@ -196,7 +195,7 @@ impl Heap {
             };
             match &slot.obj {
                 Obj::Array(a) | Obj::Tuple(a) | Obj::Iter { items: a, .. } => a.iter().for_each(|v| push(v, &mut work)),
-                Obj::Dict(d) => d.values().for_each(|v| push(v, &mut work)),
+                Obj::Dict(d) => d.values_unordered().for_each(|v| push(v, &mut work)),
                 Obj::Struct { fields, .. } => fields.iter().for_each(|v| push(v, &mut work)),
                 Obj::Enum { payload, .. } => payload.iter().for_each(|v| push(v, &mut work)),
                 Obj::Closure { captures, .. } => work.extend(captures.iter().copied()),

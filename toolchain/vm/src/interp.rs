@@ -52,6 +52,36 @@ struct Frame {
 
 const NO_CLOSURE: ObjRef = ObjRef::MAX;
 
+/// Arguments copied off the register stack for a native callee (which may
+/// grow the stack while it runs); up to eight stay off the allocator.
+#[derive(Default)]
+enum ArgBuf {
+    #[default]
+    Empty,
+    Inline([Value; 8]),
+    Heap(Vec<Value>),
+}
+
+impl ArgBuf {
+    fn copy_from(&mut self, src: &[Value]) -> &[Value] {
+        if src.len() <= 8 {
+            let mut a = [Value::Nil; 8];
+            a[..src.len()].copy_from_slice(src);
+            *self = ArgBuf::Inline(a);
+            match self {
+                ArgBuf::Inline(a) => &a[..src.len()],
+                _ => unreachable!(),
+            }
+        } else {
+            *self = ArgBuf::Heap(src.to_vec());
+            match self {
+                ArgBuf::Heap(v) => v,
+                _ => unreachable!(),
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Handler {
     frame: usize,
@@ -341,7 +371,7 @@ impl<'m> Vm<'m> {
     fn run(&mut self) -> VmResult<Value> {
         let floor = self.frames.len() - 1;
         loop {
-            match self.run_inner(floor) {
+            match self.run_inner() {
                 Ok(v) => return Ok(v),
                 Err(fail) => {
                     // Drop handlers that belong to frames that are gone.
@@ -352,7 +382,7 @@ impl<'m> Vm<'m> {
     }
 
     #[allow(clippy::cognitive_complexity)]
-    fn run_inner(&mut self, floor: usize) -> VmResult<Value> {
+    fn run_inner(&mut self) -> VmResult<Value> {
         let module = self.module;
         let top = *self.frames.last().unwrap();
         let mut code: &[Instr] = &module.protos[top.proto as usize].code;
@@ -788,12 +818,13 @@ impl<'m> Vm<'m> {
                             reload!();
                         }
                         None => {
-                            let args: Vec<Value> = self.stack[recv_slot + 1..recv_slot + 1 + argc as usize].to_vec();
+                            let mut buf = ArgBuf::default();
+                            let args = buf.copy_from(&self.stack[recv_slot + 1..recv_slot + 1 + argc as usize]);
                             let mname = match &module.consts[name as usize] {
                                 Constant::Str(s) => s.as_str(),
                                 _ => "",
                             };
-                            let v = tryv!(crate::builtins::call_method(self, recv_slot, mname, &args));
+                            let v = tryv!(crate::builtins::call_method(self, recv_slot, mname, args));
                             // A nested run may have grown (reallocated) the stack.
                             self.stack[base + dst as usize] = v;
                         }
@@ -802,8 +833,9 @@ impl<'m> Vm<'m> {
                 Instr::CallBuiltin { dst, base: b, argc, builtin } => {
                     save_pc!();
                     let s = base + b as usize;
-                    let args: Vec<Value> = self.stack[s..s + argc as usize].to_vec();
-                    let v = tryv!(crate::builtins::call_builtin(self, builtin, &args));
+                    let mut buf = ArgBuf::default();
+                    let args = buf.copy_from(&self.stack[s..s + argc as usize]);
+                    let v = tryv!(crate::builtins::call_builtin(self, builtin, args));
                     self.stack[base + dst as usize] = v;
                 }
                 Instr::Return { src } => {
@@ -832,11 +864,11 @@ impl<'m> Vm<'m> {
                 }
                 Instr::NewDict { dst, base: b, count } => {
                     let s = base + b as usize;
-                    let mut d = std::collections::BTreeMap::new();
+                    let mut d = crate::dict::Dict::default();
                     for i in 0..count as usize {
                         let k = self.stack[s + 2 * i];
                         let key = tryv!(crate::ops::dict_key(self, k));
-                        d.insert(key, self.stack[s + 2 * i + 1]);
+                        d.insert(&key, self.stack[s + 2 * i + 1]);
                     }
                     reg!(self, base, dst) = self.heap.alloc(Obj::Dict(d));
                 }

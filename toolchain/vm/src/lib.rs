@@ -8,6 +8,7 @@
 pub mod builtins;
 pub mod bytecode;
 pub mod compiler;
+pub mod dict;
 pub mod format;
 pub mod heap;
 pub mod interp;

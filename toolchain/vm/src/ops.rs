@@ -175,7 +175,7 @@ pub fn equal(heap: &Heap, x: Value, y: Value) -> bool {
             match (heap.get(a), heap.get(b)) {
                 (Obj::Str(p), Obj::Str(q)) => p == q,
                 (Obj::Array(p), Obj::Array(q)) | (Obj::Tuple(p), Obj::Tuple(q)) => seq(p, q),
-                (Obj::Dict(p), Obj::Dict(q)) => p.len() == q.len() && p.iter().zip(q).all(|((k1, v1), (k2, v2))| k1 == k2 && equal(heap, *v1, *v2)),
+                (Obj::Dict(p), Obj::Dict(q)) => p.len() == q.len() && p.iter_unordered().all(|(k, v)| q.get(k).is_some_and(|w| equal(heap, v, w))),
                 (Obj::Struct { def: d1, fields: f1 }, Obj::Struct { def: d2, fields: f2 }) => d1 == d2 && seq(f1, f2),
                 (Obj::Enum { def: d1, variant: v1, payload: p1 }, Obj::Enum { def: d2, variant: v2, payload: p2 }) => {
                     d1 == d2 && v1 == v2 && seq(p1, p2)
@@ -219,6 +219,15 @@ fn cmp_error(vm: &Vm, x: Value, y: Value) -> Fail {
 }
 
 /// Dict keys are strings; other scalar keys are stored as their text.
+/// Looks `k` up in the dict object `dict` without copying a string key.
+pub fn dict_lookup(vm: &Vm, dict: crate::value::ObjRef, k: Value) -> VmResult<Option<Value>> {
+    let Obj::Dict(d) = vm.heap.get(dict) else { return Ok(None) };
+    if let Some(s) = vm.str_of(k) {
+        return Ok(d.get(s));
+    }
+    Ok(d.get(&dict_key(vm, k)?))
+}
+
 pub fn dict_key(vm: &Vm, k: Value) -> VmResult<String> {
     match k {
         Value::Int(_) | Value::Bool(_) | Value::Float(_) => Ok(concat_text(vm, k)),
@@ -248,7 +257,7 @@ pub fn get_field(vm: &mut Vm, o: Value, name: u16) -> VmResult<Value> {
                 };
             }
             Obj::Dict(d) => {
-                return d.get(fname).copied().ok_or_else(|| Fail::msg(format!("Runtime error: Key '{fname}' not found in object")));
+                return d.get(fname).ok_or_else(|| Fail::msg(format!("Runtime error: Key '{fname}' not found in object")));
             }
             Obj::Tuple(t) => {
                 if let Ok(i) = fname.parse::<usize>() {
@@ -280,7 +289,7 @@ pub fn set_field(vm: &mut Vm, o: Value, name: u16, v: Value) -> VmResult<()> {
                 };
             }
             Obj::Dict(d) => {
-                d.insert(fname, v);
+                d.insert(&fname, v);
                 return Ok(());
             }
             _ => {}
@@ -362,10 +371,10 @@ pub fn get_index(vm: &mut Vm, o: Value, i: Value) -> VmResult<Value> {
                 None => Err(Fail::msg(format!("Runtime error: Index {n} out of bounds for string of length {count}"))),
             }
         }
-        (Obj::Dict(d), k) => {
-            let key = dict_key(vm, k)?;
-            d.get(&key).copied().ok_or_else(|| Fail::msg(format!("Runtime error: Key '{key}' not found in object")))
-        }
+        (Obj::Dict(_), k) => match dict_lookup(vm, r, k)? {
+            Some(v) => Ok(v),
+            None => Err(Fail::msg(format!("Runtime error: Key '{}' not found in object", dict_key(vm, k)?))),
+        },
         _ => Err(Fail::msg(format!("Type error: Cannot index {} with {}", vm.type_name(o), vm.type_name(i)))),
     }
 }
@@ -388,7 +397,7 @@ pub fn set_index(vm: &mut Vm, o: Value, i: Value, v: Value) -> VmResult<()> {
             None => Err(Fail::msg(format!("Runtime error: Index {n} out of bounds for array of length {}", a.len()))),
         },
         (Obj::Dict(d), _) => {
-            d.insert(key.unwrap(), v);
+            d.insert(&key.unwrap_or_default(), v);
             Ok(())
         }
         _ => Err(Fail::msg(format!("Type error: Cannot index-assign {tn}"))),
@@ -478,7 +487,7 @@ pub fn iter_init(vm: &mut Vm, v: Value) -> VmResult<(Value, Value)> {
             Ok((vm.heap.alloc(Obj::Iter { items, pos: 0 }), Value::Int(0)))
         }
         Obj::Dict(d) => {
-            let pairs: Vec<(String, Value)> = d.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            let pairs: Vec<(String, Value)> = d.sorted().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
             let mut items = vec![];
             for (k, v) in pairs {
                 vm.heap.share(v);
