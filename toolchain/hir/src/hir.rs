@@ -124,6 +124,9 @@ pub struct StructDef {
     pub fields: Vec<String>,
     /// Default value expressions, evaluated at each construction that omits them.
     pub defaults: Vec<Option<Expr>>,
+    /// Inferred type of each field: the join of every value stored into it
+    /// (filled in by type inference).
+    pub field_types: Vec<Ty>,
     pub tuple: bool,
     pub is_class: bool,
 }

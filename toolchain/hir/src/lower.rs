@@ -367,6 +367,7 @@ impl Lowerer {
             name: s.name.name.clone(),
             fields: s.fields.iter().map(|f| f.name.name.clone()).collect(),
             defaults: vec![None; s.fields.len()],
+            field_types: vec![],
             tuple: s.tuple,
             is_class: s.is_class,
         });

@@ -26,15 +26,31 @@ use ruchy_syntax::ast::{BinOp, UnOp};
 
 pub fn infer(p: &mut Program) {
     mark_escaping_functions(p);
-    let mut cx = Infer { param_types: p.funcs.iter().map(|f| vec![Ty::Unknown; f.params.len()]).collect(), changed: false };
+    let mut method_names = vec![None; p.funcs.len()];
+    for m in &p.methods {
+        method_names[m.func as usize] = Some((m.name.clone(), m.owner));
+    }
+    let mut cx = Infer {
+        param_types: p.funcs.iter().map(|f| vec![Ty::Unknown; f.params.len()]).collect(),
+        field_types: p.structs.iter().map(|s| vec![Ty::Unknown; s.fields.len()]).collect(),
+        method_names,
+        dyn_method_names: Default::default(),
+        give_up: false,
+        changed: false,
+    };
     for _ in 0..32 {
         cx.changed = false;
         for fi in 0..p.funcs.len() {
             cx.function(p, fi);
         }
         if !cx.changed {
+            cx.publish_field_types(p);
             return;
         }
+    }
+    cx.give_up = true;
+    for t in cx.field_types.iter_mut().flatten() {
+        *t = Ty::Dyn;
     }
     // No fixpoint within the bound (should not happen on this finite-height
     // lattice): fall back to the always-sound answer.
@@ -50,6 +66,7 @@ pub fn infer(p: &mut Program) {
     for fi in 0..p.funcs.len() {
         cx.function(p, fi);
     }
+    cx.publish_field_types(p);
 }
 
 /// A function referenced as a value can be called from anywhere.
@@ -70,15 +87,40 @@ fn mark_escaping_functions(p: &mut Program) {
 struct Infer {
     /// Join of argument types seen at direct call sites, per function.
     param_types: Vec<Vec<Ty>>,
+    /// Join of every value stored into each field, per struct.
+    field_types: Vec<Vec<Ty>>,
+    /// For each function that is a method: its name and owner.
+    method_names: Vec<Option<(String, TypeRef)>>,
+    /// Method names called on a receiver of unknown (`Dyn`) type: such a
+    /// call may reach any method of that name, so their parameters are `Dyn`.
+    dyn_method_names: std::collections::HashSet<String>,
+    /// No fixpoint was reached: every open question is answered `Dyn`.
+    give_up: bool,
     changed: bool,
 }
 
 impl Infer {
     fn function(&mut self, p: &mut Program, fi: usize) {
         let f = &p.funcs[fi];
-        let dynamic_params = f.escapes || f.has_self || f.is_closure;
+        let method = self.method_names[fi].clone();
+        // A method is only reached by dispatch on its owner's type (Ruchy has
+        // no `Type::method(receiver)` call form), so `self` has that type.
+        let self_type = match (&method, f.has_self) {
+            (Some((_, TypeRef::Struct(s))), true) => Ty::Struct(*s),
+            (Some((_, TypeRef::Enum(e))), true) => Ty::Enum(*e),
+            _ => Ty::Dyn,
+        };
+        let dyn_dispatch = f.has_self && method.as_ref().is_none_or(|(name, _)| self.dyn_method_names.contains(name));
+        let dynamic_params = self.give_up || f.escapes || f.is_closure || dyn_dispatch;
+        let typed_self = f.has_self && !f.escapes && !self.give_up;
         for (i, &local) in f.params.clone().iter().enumerate() {
-            let t = if dynamic_params { Ty::Dyn } else { self.param_types[fi][i].clone() };
+            let t = if typed_self && i == 0 {
+                self_type.clone()
+            } else if dynamic_params {
+                Ty::Dyn
+            } else {
+                self.param_types[fi][i].clone()
+            };
             let t = match &p.funcs[fi].defaults[i] {
                 Some(d) => t.join(&d.ty),
                 None => t,
@@ -103,6 +145,85 @@ impl Infer {
         if joined != l.ty {
             l.ty = joined;
             self.changed = true;
+        }
+    }
+
+    fn store_field(&mut self, s: StructId, field: usize, t: &Ty) {
+        let slot = &mut self.field_types[s as usize][field];
+        let joined = slot.join(t);
+        if joined != *slot {
+            *slot = joined;
+            self.changed = true;
+        }
+    }
+
+    /// A store of `t` into field `name` of an object of type `owner`.
+    fn store_named_field(&mut self, p: &Program, owner: &Ty, name: &str, t: &Ty) {
+        match owner {
+            Ty::Struct(s) => {
+                if let Some(i) = p.structs[*s as usize].fields.iter().position(|f| f == name) {
+                    self.store_field(*s, i, t);
+                }
+            }
+            // Not known yet: a later round stores it.
+            Ty::Unknown => {}
+            // Could be any struct with such a field.
+            _ => {
+                for (s, def) in p.structs.iter().enumerate() {
+                    if let Some(i) = def.fields.iter().position(|f| f == name) {
+                        self.store_field(s as StructId, i, &Ty::Dyn);
+                    }
+                }
+            }
+        }
+    }
+
+    fn field_type(&self, p: &Program, owner: &Ty, name: &str) -> Ty {
+        match owner {
+            Ty::Unknown if !self.give_up => Ty::Unknown,
+            Ty::Struct(s) if !self.give_up => match p.structs[*s as usize].fields.iter().position(|f| f == name) {
+                Some(i) => self.field_types[*s as usize][i].clone(),
+                None => Ty::Dyn,
+            },
+            _ => Ty::Dyn,
+        }
+    }
+
+    /// `container[...] = elem` (or `container.push(elem)`): widens the
+    /// element type of the array held in `container`, through nested
+    /// indexing and fields, so array types stay the join of all stores.
+    fn widen_elements(&mut self, p: &mut Program, fi: usize, container: &Expr, elem: Ty) {
+        if !matches!(container.ty, Ty::Array(_)) {
+            return;
+        }
+        let widened = Ty::Array(Box::new(elem));
+        match &container.kind {
+            ExprKind::Local(id) => self.store_local(p, fi, *id, &widened),
+            ExprKind::Global(g) => self.store_global(p, *g, &widened),
+            ExprKind::Index(inner, _) => self.widen_elements(p, fi, inner, widened),
+            ExprKind::Field(obj, name) => {
+                let owner = obj.ty.clone();
+                self.store_named_field(p, &owner, name, &widened)
+            }
+            // Temporaries and captured cells: nothing else holds this array
+            // (value semantics), or the holder is already `Dyn`.
+            _ => {}
+        }
+    }
+
+    /// The method a call on a receiver of static type `recv` dispatches to.
+    fn resolve_method(p: &Program, recv: &Ty, name: &str) -> Option<FuncId> {
+        let owner = match recv {
+            Ty::Struct(s) => TypeRef::Struct(*s),
+            Ty::Enum(e) => TypeRef::Enum(*e),
+            _ => return None,
+        };
+        p.methods.iter().find(|m| m.owner == owner && m.name == name).map(|m| m.func)
+    }
+
+    fn publish_field_types(&self, p: &mut Program) {
+        for (def, tys) in p.structs.iter_mut().zip(&self.field_types) {
+            def.field_types = tys.iter().map(|t| if *t == Ty::Unknown { Ty::Nil } else { t.clone() }).collect();
         }
     }
 
@@ -184,12 +305,26 @@ impl Infer {
                         };
                         self.store_local(p, fi, *id, &stored);
                     }
-                    Place::Field(a, _) | Place::TupleIndex(a, _) => {
+                    Place::Field(a, name) => {
+                        let owner = self.expr(p, fi, a, rets);
+                        let stored = match op {
+                            None => tv,
+                            Some(op) => binary_type(*op, &self.field_type(p, &owner, name), &tv),
+                        };
+                        self.store_named_field(p, &owner, name, &stored);
+                    }
+                    Place::TupleIndex(a, _) => {
                         self.expr(p, fi, a, rets);
                     }
                     Place::Index(a, b) => {
-                        self.expr(p, fi, a, rets);
+                        let ta = self.expr(p, fi, a, rets);
                         self.expr(p, fi, b, rets);
+                        let stored = match (op, ta) {
+                            (None, _) => tv,
+                            (Some(op), Ty::Array(elem)) => binary_type(*op, &elem, &tv),
+                            (Some(_), _) => Ty::Dyn,
+                        };
+                        self.widen_elements(p, fi, a, stored);
                     }
                     Place::Global(g) => {
                         let stored = match op {
@@ -228,12 +363,42 @@ impl Infer {
             }
             ExprKind::MethodCall { receiver, method, args } => {
                 let tr = self.expr(p, fi, receiver, rets);
-                for a in args.iter_mut() {
-                    self.expr(p, fi, a, rets);
+                let tys: Vec<Ty> = args.iter_mut().map(|a| self.expr(p, fi, a, rets)).collect();
+                if let Some(f) = Self::resolve_method(p, &tr, method) {
+                    let f = f as usize;
+                    for (i, t) in tys.iter().enumerate() {
+                        if let Some(slot) = self.param_types[f].get_mut(i + 1) {
+                            let j = slot.join(t);
+                            if j != *slot {
+                                *slot = j;
+                                self.changed = true;
+                            }
+                        }
+                    }
+                    return if self.give_up { Ty::Dyn } else { p.funcs[f].ret_ty.clone() };
+                }
+                if tr == Ty::Dyn && self.dyn_method_names.insert(method.clone()) {
+                    self.changed = true;
+                }
+                if tr == Ty::Unknown {
+                    // No information about the receiver yet (a later round has it).
+                    return Ty::Unknown;
+                }
+                if let Ty::Array(_) = tr {
+                    match (method.as_str(), tys.as_slice()) {
+                        ("push", [t]) | ("insert", [_, t]) => self.widen_elements(p, fi, receiver, t.clone()),
+                        ("extend" | "append", [Ty::Array(t)]) => self.widen_elements(p, fi, receiver, (**t).clone()),
+                        ("extend" | "append", _) => self.widen_elements(p, fi, receiver, Ty::Dyn),
+                        _ => {}
+                    }
                 }
                 method_type(&tr, method)
             }
-            ExprKind::Field(a, _) | ExprKind::TupleIndex(a, _) => {
+            ExprKind::Field(a, name) => {
+                let owner = self.expr(p, fi, a, rets);
+                self.field_type(p, &owner, name)
+            }
+            ExprKind::TupleIndex(a, _) => {
                 self.expr(p, fi, a, rets);
                 Ty::Dyn
             }
@@ -242,7 +407,8 @@ impl Infer {
                 let tb = self.expr(p, fi, b, rets);
                 match (ta, tb) {
                     (Ty::Str, _) => Ty::Str,
-                    (Ty::Array(_), Ty::Range) => Ty::Dyn,
+                    (Ty::Array(elem), Ty::Int) if !self.give_up => *elem,
+                    (Ty::Unknown, _) | (Ty::Array(_), Ty::Unknown) if !self.give_up => Ty::Unknown,
                     _ => Ty::Dyn,
                 }
             }
@@ -268,11 +434,28 @@ impl Infer {
             }
             ExprKind::StructLit { def, fields, base } => {
                 let def = *def;
-                for (_, v) in fields.iter_mut() {
-                    self.expr(p, fi, v, rets);
+                let mut given = vec![false; p.structs[def as usize].fields.len()];
+                for (idx, v) in fields.iter_mut() {
+                    let t = self.expr(p, fi, v, rets);
+                    self.store_field(def, *idx as usize, &t);
+                    given[*idx as usize] = true;
                 }
-                if let Some(b) = base {
-                    self.expr(p, fi, b, rets);
+                let base_ty = match base {
+                    Some(b) => Some(self.expr(p, fi, b, rets)),
+                    None => None,
+                };
+                for (i, g) in given.iter().enumerate() {
+                    if *g {
+                        continue;
+                    }
+                    // Copied from a base of the same type: nothing new.
+                    // Otherwise the default (not inferred here) or nil.
+                    let t = match (&base_ty, p.structs[def as usize].defaults[i].is_some()) {
+                        (Some(Ty::Struct(b)), _) if *b == def => continue,
+                        (Some(_), _) | (None, true) => Ty::Dyn,
+                        (None, false) => Ty::Nil,
+                    };
+                    self.store_field(def, i, &t);
                 }
                 Ty::Struct(def)
             }
@@ -543,5 +726,38 @@ mod tests {
         let p = typed("fun s(n) { let mut t = 0\n for i in 0..n { t += i }\n t }\nprintln(s(10))");
         assert_eq!(local_ty(&p, "s", "i"), Ty::Int);
         assert_eq!(local_ty(&p, "s", "t"), Ty::Int);
+    }
+
+    #[test]
+    fn struct_fields_and_method_results_are_typed() {
+        let src = "struct P { x: f64, n: i64 }\nimpl P {\n fun bump(&mut self, k) { self.n += k }\n fun len2(&self) -> f64 { self.x * self.x } }\nfun main() { let mut p = P { x: 1.5, n: 0 }\n p.bump(2)\n let l = p.len2()\n let n = p.n\n println(l, n) }";
+        let p = typed(src);
+        assert_eq!(p.structs[0].field_types, vec![Ty::Float, Ty::Int]);
+        assert_eq!(local_ty(&p, "main", "l"), Ty::Float);
+        assert_eq!(local_ty(&p, "main", "n"), Ty::Int);
+        assert_eq!(local_ty(&p, "P::bump", "self"), Ty::Struct(0));
+        assert_eq!(local_ty(&p, "P::bump", "k"), Ty::Int, "only called on a known receiver");
+    }
+
+    #[test]
+    fn a_field_stored_through_an_unknown_receiver_is_dynamic() {
+        let src = "struct P { n: i64 }\nfun set(o) { o.n = \"text\" }\nlet h = set\nh(P { n: 1 })\nlet q = P { n: 2 }\nlet m = q.n\nprintln(m)";
+        let p = typed(src);
+        assert_eq!(p.structs[0].field_types, vec![Ty::Dyn]);
+    }
+
+    #[test]
+    fn methods_called_on_unknown_receivers_take_dynamic_arguments() {
+        let src = "struct A { v: i64 }\nimpl A { fun put(&mut self, k) { self.v = k } }\nfun poke(x) { x.put(\"s\") }\nlet f = poke\nf(A { v: 0 })\nlet mut a = A { v: 1 }\na.put(3)\nprintln(a.v)";
+        let p = typed(src);
+        assert_eq!(local_ty(&p, "A::put", "k"), Ty::Dyn);
+    }
+
+    #[test]
+    fn array_elements_follow_every_store() {
+        let p = typed("fun f() { let mut a = [1.0, 2.0]\n a[0] = 3.5\n let x = a[1]\n let mut b = [1, 2]\n b.push(\"s\")\n let y = b[0]\n let mut c = [[1, 2]]\n c[0][1] = 2.5\n let z = c[0][0]\n x }\nf()");
+        assert_eq!(local_ty(&p, "f", "x"), Ty::Float);
+        assert_eq!(local_ty(&p, "f", "y"), Ty::Dyn, "push widened the elements");
+        assert_eq!(local_ty(&p, "f", "z"), Ty::Dyn, "a nested store widened the inner arrays");
     }
 }

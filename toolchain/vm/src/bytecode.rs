@@ -141,6 +141,11 @@ pub enum Instr {
     /// Field by name (struct field, or dict key); `name` is a string constant.
     GetField { dst: Reg, obj: Reg, name: u16 },
     SetField { obj: Reg, name: u16, src: Reg },
+    /// Field of a struct whose type is known statically: `slot` indexes
+    /// `Module::field_slots`. Falls back to the by-name path if the object
+    /// is not of that struct type.
+    GetFieldK { dst: Reg, obj: Reg, slot: u16 },
+    SetFieldK { obj: Reg, slot: u16, src: Reg },
     GetIndex { dst: Reg, obj: Reg, index: Reg },
     SetIndex { obj: Reg, index: Reg, src: Reg },
     GetTupleIdx { dst: Reg, obj: Reg, idx: u16 },
@@ -323,11 +328,11 @@ impl Instr {
                 }
                 f(dst, Write)
             }
-            Instr::GetField { dst, obj, .. } | Instr::GetTupleIdx { dst, obj, .. } => {
+            Instr::GetField { dst, obj, .. } | Instr::GetFieldK { dst, obj, .. } | Instr::GetTupleIdx { dst, obj, .. } => {
                 f(obj, Read);
                 f(dst, Write)
             }
-            Instr::SetField { obj, src, .. } | Instr::SetTupleIdx { obj, src, .. } => {
+            Instr::SetField { obj, src, .. } | Instr::SetFieldK { obj, src, .. } | Instr::SetTupleIdx { obj, src, .. } => {
                 f(obj, Read);
                 f(src, Read)
             }
@@ -520,10 +525,22 @@ pub struct Module {
     pub globals: Vec<String>,
     pub structs: Vec<StructInfo>,
     pub enums: Vec<EnumInfo>,
+    /// Statically resolved struct fields (operands of `GetFieldK`/`SetFieldK`).
+    pub field_slots: Vec<FieldSlot>,
     /// (type, method-name constant) → proto, for run-time method dispatch.
     pub methods: std::collections::HashMap<(TypeKey, u32), u32>,
     pub entry: u32,
     pub main: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSlot {
+    /// Struct definition index.
+    pub def: u32,
+    /// Field index in declaration order.
+    pub idx: u16,
+    /// The field name (a string constant), for the fallback path.
+    pub name: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -568,6 +585,10 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
         Some(Constant::Float(f)) => format!("{f:?}"),
         None => "?".into(),
     };
+    let field = |slot: u16| match m.field_slots.get(slot as usize) {
+        Some(f) => format!("{}#{}", konst(f.name as u32), f.idx),
+        None => "?".into(),
+    };
     match *ins {
         Instr::Jmp { off } => format!("Jmp {}", target(off as i64)),
         Instr::JmpIf { cond, off } => format!("JmpIf r{cond} {}", target(off as i64)),
@@ -601,6 +622,8 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
         }
         Instr::GetField { dst, obj, name } => format!("GetField r{dst} = r{obj}.{}", konst(name as u32)),
         Instr::SetField { obj, name, src } => format!("SetField r{obj}.{} = r{src}", konst(name as u32)),
+        Instr::GetFieldK { dst, obj, slot } => format!("GetFieldK r{dst} = r{obj}.{}", field(slot)),
+        Instr::SetFieldK { obj, slot, src } => format!("SetFieldK r{obj}.{} = r{src}", field(slot)),
         other => format!("{other:?}"),
     }
 }

@@ -35,14 +35,15 @@ pub fn compile(program: &hir::Program) -> Module {
     };
     let mut pool = Pool::default();
     let user_methods: std::collections::HashSet<String> = program.methods.iter().map(|me| me.name.clone()).collect();
+    let methods = MethodInfo { mutates_self: program.funcs.iter().map(|f| mutates_self(f, &user_methods)).collect(), user_methods };
     for (i, f) in program.funcs.iter().enumerate() {
         let is_entry = i as u32 == program.entry;
-        let mut fc = FnCompiler::new(program, f, &mut pool, &user_methods);
+        let mut fc = FnCompiler::new(program, f, &mut pool, &methods);
         fc.compile_function(is_entry);
         if fc.short_jump_overflow {
             // A fused jump spans more than 32K instructions: compile this
             // (huge) function again with 32-bit jumps only.
-            fc = FnCompiler::new(program, f, &mut pool, &user_methods);
+            fc = FnCompiler::new(program, f, &mut pool, &methods);
             fc.long_jumps = true;
             fc.compile_function(is_entry);
         }
@@ -59,6 +60,7 @@ pub fn compile(program: &hir::Program) -> Module {
     resolve_captures(program, &mut m);
     m.consts = pool.consts;
     m.specs = pool.specs;
+    m.field_slots = pool.field_slots;
     crate::peephole::optimize_module(&mut m);
     m
 }
@@ -69,6 +71,66 @@ struct Pool {
     consts: Vec<Constant>,
     strs: HashMap<String, u32>,
     specs: Vec<FormatSpec>,
+    field_slots: Vec<FieldSlot>,
+}
+
+/// What the compiler knows about user methods.
+struct MethodInfo {
+    /// Every user method name (a dynamic call with such a name may mutate).
+    user_methods: std::collections::HashSet<String>,
+    /// Per function: true when it is a method that may modify `self`.
+    mutates_self: Vec<bool>,
+}
+
+/// The local a place expression (`x`, `x.f`, `x[i].g`, …) is rooted in.
+fn place_root(e: &Expr) -> Option<hir::LocalId> {
+    match &e.kind {
+        E::Local(id) => Some(*id),
+        E::Field(a, _) | E::Index(a, _) | E::TupleIndex(a, _) => place_root(a),
+        _ => None,
+    }
+}
+
+/// Whether a method may modify its receiver: it assigns into `self`, calls
+/// a possibly mutating method on it, or lets a closure capture it. Calls of
+/// methods that cannot need no copy-on-write preparation or write-back.
+fn mutates_self(f: &hir::Function, user_methods: &std::collections::HashSet<String>) -> bool {
+    let Some(&this) = f.params.first().filter(|_| f.has_self) else { return false };
+    if f.locals[this as usize].captured {
+        return true;
+    }
+    let mut mutates = false;
+    ruchy_hir::visit::walk(&f.body, &mut |e| match &e.kind {
+        E::Assign { place, .. } => {
+            let root = match place {
+                Place::Local(id) => Some(*id),
+                Place::Field(a, _) | Place::Index(a, _) | Place::TupleIndex(a, _) => place_root(a),
+                _ => None,
+            };
+            mutates |= root == Some(this);
+        }
+        E::MethodCall { receiver, method, .. } => {
+            let may_mutate = BUILTIN_MUTATORS.contains(&method.as_str()) || user_methods.contains(method);
+            mutates |= may_mutate && place_root(receiver) == Some(this);
+        }
+        _ => {}
+    });
+    mutates
+}
+
+/// The method a call on a receiver of static type `recv` dispatches to.
+fn static_method(program: &hir::Program, recv: &hir::Ty, name: &str) -> Option<hir::FuncId> {
+    let owner = match recv {
+        hir::Ty::Struct(s) => hir::TypeRef::Struct(*s),
+        hir::Ty::Enum(e) => hir::TypeRef::Enum(*e),
+        _ => return None,
+    };
+    program.methods.iter().find(|m| m.owner == owner && m.name == name).map(|m| m.func)
+}
+
+/// A value that needs `Share` when copied out of a place: scalars never do.
+fn needs_share(e: &Expr) -> bool {
+    is_place_read(e) && !matches!(e.ty, hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool | hir::Ty::Nil)
 }
 
 impl Pool {
@@ -97,6 +159,14 @@ impl Pool {
         (self.consts.len() - 1) as u32
     }
 
+    fn field_slot(&mut self, slot: FieldSlot) -> u16 {
+        if let Some(i) = self.field_slots.iter().position(|x| *x == slot) {
+            return i as u16;
+        }
+        self.field_slots.push(slot);
+        (self.field_slots.len() - 1) as u16
+    }
+
     fn spec(&mut self, s: &FormatSpec) -> u16 {
         if let Some(i) = self.specs.iter().position(|x| x == s) {
             return i as u16;
@@ -118,6 +188,29 @@ struct TryCtx<'a> {
     handler_active: bool,
 }
 
+/// A field access: by slot when the object's struct type is known
+/// statically, else by name.
+#[derive(Clone, Copy)]
+enum FieldRef {
+    Named(u16),
+    Slot(u16),
+}
+
+impl FieldRef {
+    fn get(self, dst: Reg, obj: Reg) -> Instr {
+        match self {
+            FieldRef::Named(name) => Instr::GetField { dst, obj, name },
+            FieldRef::Slot(slot) => Instr::GetFieldK { dst, obj, slot },
+        }
+    }
+    fn set(self, obj: Reg, src: Reg) -> Instr {
+        match self {
+            FieldRef::Named(name) => Instr::SetField { obj, name, src },
+            FieldRef::Slot(slot) => Instr::SetFieldK { obj, slot, src },
+        }
+    }
+}
+
 /// How to store a value back into a place after mutating a copy of it.
 #[derive(Clone, Copy)]
 enum Handle {
@@ -125,7 +218,7 @@ enum Handle {
     Cell(Reg),
     Upval(u16),
     Global(u32),
-    Field(Reg, u16),
+    Field(Reg, FieldRef),
     Index(Reg, Reg),
     Tuple(Reg, u16),
     Temp,
@@ -135,7 +228,7 @@ struct FnCompiler<'a> {
     program: &'a hir::Program,
     func: &'a hir::Function,
     pool: &'a mut Pool,
-    user_methods: &'a std::collections::HashSet<String>,
+    methods: &'a MethodInfo,
     code: Vec<Instr>,
     spans: Vec<u32>,
     local_reg: Vec<Reg>,
@@ -192,14 +285,14 @@ fn is_place_read(e: &Expr) -> bool {
 }
 
 impl<'a> FnCompiler<'a> {
-    fn new(program: &'a hir::Program, func: &'a hir::Function, pool: &'a mut Pool, user_methods: &'a std::collections::HashSet<String>) -> Self {
+    fn new(program: &'a hir::Program, func: &'a hir::Function, pool: &'a mut Pool, methods: &'a MethodInfo) -> Self {
         let local_reg = assign_registers(func);
         let next = local_reg.iter().copied().max().map_or(0, |m| m + 1).max(func.params.len() as u16);
         FnCompiler {
             program,
             func,
             pool,
-            user_methods,
+            methods,
             code: vec![],
             spans: vec![],
             local_reg,
@@ -317,6 +410,26 @@ impl<'a> FnCompiler<'a> {
         }
     }
 
+    fn field_ref(&mut self, obj_ty: &hir::Ty, name: &str) -> FieldRef {
+        let k = self.pool.str(name) as u16;
+        if let hir::Ty::Struct(s) = obj_ty {
+            if let Some(idx) = self.program.structs[*s as usize].fields.iter().position(|f| f == name) {
+                return FieldRef::Slot(self.pool.field_slot(FieldSlot { def: *s, idx: idx as u16, name: k }));
+            }
+        }
+        FieldRef::Named(k)
+    }
+
+    fn field_type(&self, obj_ty: &hir::Ty, name: &str) -> hir::Ty {
+        if let hir::Ty::Struct(s) = obj_ty {
+            let def = &self.program.structs[*s as usize];
+            if let Some(idx) = def.fields.iter().position(|f| f == name) {
+                return def.field_types.get(idx).cloned().unwrap_or(hir::Ty::Dyn);
+            }
+        }
+        hir::Ty::Dyn
+    }
+
     fn captured(&self, id: hir::LocalId) -> bool {
         self.func.locals[id as usize].captured
     }
@@ -350,7 +463,7 @@ impl<'a> FnCompiler<'a> {
                 self.emit(Instr::Call { dst: base, base, argc: 0, proto: main as u16 });
             }
             self.emit(Instr::LoadNil { dst: result });
-        } else if is_place_read(body) || matches!(&body.kind, E::Block(s) if matches!(s.last(), Some(Stmt::Expr(e)) if is_place_read(e))) {
+        } else if needs_share(body) || matches!(&body.kind, E::Block(s) if matches!(s.last(), Some(Stmt::Expr(e)) if needs_share(e))) {
             self.emit(Instr::Share { reg: result });
         }
         self.emit(Instr::Return { src: result });
@@ -445,7 +558,7 @@ impl<'a> FnCompiler<'a> {
     fn expr_shared(&mut self, e: &'a Expr) -> Reg {
         let t = self.temp();
         self.expr_into(e, t);
-        if is_place_read(e) {
+        if needs_share(e) {
             self.emit(Instr::Share { reg: t });
         }
         t
@@ -453,7 +566,7 @@ impl<'a> FnCompiler<'a> {
 
     fn expr_into_shared(&mut self, e: &'a Expr, dst: Reg) {
         self.expr_into(e, dst);
-        if is_place_read(e) {
+        if needs_share(e) {
             self.emit(Instr::Share { reg: dst });
         }
     }
@@ -525,8 +638,8 @@ impl<'a> FnCompiler<'a> {
             E::MethodCall { receiver, method, args } => self.method_call(receiver, method, args, dst),
             E::Field(obj, name) => {
                 let o = self.expr_any(obj);
-                let k = self.pool.str(name) as u16;
-                self.emit(Instr::GetField { dst, obj: o, name: k });
+                let f = self.field_ref(&obj.ty, name);
+                self.emit(f.get(dst, o));
             }
             E::TupleIndex(obj, i) => {
                 let o = self.expr_any(obj);
@@ -911,16 +1024,21 @@ impl<'a> FnCompiler<'a> {
             }
             Place::Field(obj, name) => {
                 let o = self.place_unique(obj).0;
-                let k = self.pool.str(name) as u16;
+                let f = self.field_ref(&obj.ty, name);
                 let t = self.temp();
                 if let Some(op) = op {
-                    self.emit(Instr::GetField { dst: t, obj: o, name: k });
-                    let v = self.expr_any(value);
-                    self.emit(Self::binop_instr(op, t, t, v));
+                    self.emit(f.get(t, o));
+                    let ftype = self.field_type(&obj.ty, name);
+                    if let Some(ins) = small_int(value).and_then(|k| binary_k_instr(op, t, t, k)) {
+                        self.emit(ins);
+                    } else {
+                        let v = self.expr_any(value);
+                        self.binary_regs(op, &ftype, &value.ty, t, v, t);
+                    }
                 } else {
                     self.expr_into_shared(value, t);
                 }
-                self.emit(Instr::SetField { obj: o, name: k, src: t });
+                self.emit(f.set(o, t));
             }
             Place::TupleIndex(obj, i) => {
                 let o = self.place_unique(obj).0;
@@ -977,8 +1095,8 @@ impl<'a> FnCompiler<'a> {
             Handle::Global(g) => {
                 self.emit(Instr::GetGlobal { dst, g });
             }
-            Handle::Field(o, k) => {
-                self.emit(Instr::GetField { dst, obj: o, name: k });
+            Handle::Field(o, f) => {
+                self.emit(f.get(dst, o));
             }
             Handle::Index(o, i) => {
                 self.emit(Instr::GetIndex { dst, obj: o, index: i });
@@ -1006,8 +1124,8 @@ impl<'a> FnCompiler<'a> {
             Handle::Global(g) => {
                 self.emit(Instr::SetGlobal { g, src });
             }
-            Handle::Field(o, k) => {
-                self.emit(Instr::SetField { obj: o, name: k, src });
+            Handle::Field(o, f) => {
+                self.emit(f.set(o, src));
             }
             Handle::Index(o, i) => {
                 self.emit(Instr::SetIndex { obj: o, index: i, src });
@@ -1034,7 +1152,7 @@ impl<'a> FnCompiler<'a> {
             E::Global(g) => Handle::Global(*g),
             E::Field(obj, name) => {
                 let o = self.place_unique(obj).0;
-                Handle::Field(o, self.pool.str(name) as u16)
+                Handle::Field(o, self.field_ref(&obj.ty, name))
             }
             E::Index(obj, idx) => {
                 let o = self.place_unique(obj).0;
@@ -1091,15 +1209,25 @@ impl<'a> FnCompiler<'a> {
     }
 
     fn method_call(&mut self, receiver: &'a Expr, method: &str, args: &'a [Expr], dst: Reg) {
-        let mutating = BUILTIN_MUTATORS.contains(&method) || self.user_methods.contains(method);
+        let target = static_method(self.program, &receiver.ty, method);
+        let mutating = match target {
+            Some(f) => self.methods.mutates_self[f as usize],
+            None => BUILTIN_MUTATORS.contains(&method) || self.methods.user_methods.contains(method),
+        };
         let name = self.pool.str(method) as u16;
+        // Statically dispatched: the receiver is the callee's register 0,
+        // exactly as `CallMethod` arranges it for a user method.
+        let call = |dst, base| match target {
+            Some(f) => Instr::Call { dst, base, argc: args.len() as u8 + 1, proto: f as u16 },
+            None => Instr::CallMethod { dst, base, argc: args.len() as u8, name },
+        };
         if mutating && is_place_read(receiver) {
             let (r, h) = self.place_unique(receiver);
             let base = self.temp();
             self.emit(Instr::Move { dst: base, src: r });
             let abase = self.args_shared(args);
             debug_assert_eq!(abase, base + 1);
-            self.emit(Instr::CallMethod { dst, base, argc: args.len() as u8, name });
+            self.emit(call(dst, base));
             // The method may have replaced its receiver (copy-on-write).
             match h {
                 Handle::Reg(reg) => {
@@ -1114,7 +1242,7 @@ impl<'a> FnCompiler<'a> {
                 self.emit(Instr::MakeUnique { reg: base });
             }
             self.args_shared(args);
-            self.emit(Instr::CallMethod { dst, base, argc: args.len() as u8, name });
+            self.emit(call(dst, base));
         }
     }
 

@@ -924,6 +924,40 @@ impl<'m> Vm<'m> {
                     let (o, v) = (reg!(self, base, obj), reg!(self, base, src));
                     tryv!(crate::ops::set_field(self, o, name, v));
                 }
+                Instr::GetFieldK { dst, obj, slot } => {
+                    let fs = module.field_slots[slot as usize];
+                    let found = match rref!(self, base, obj) {
+                        Value::Obj(r) => match self.heap.get(*r) {
+                            Obj::Struct { def, fields } if *def == fs.def => Some(fields[fs.idx as usize]),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    reg!(self, base, dst) = match found {
+                        Some(v) => v,
+                        None => {
+                            let o = reg!(self, base, obj);
+                            tryv!(crate::ops::get_field(self, o, fs.name))
+                        }
+                    };
+                }
+                Instr::SetFieldK { obj, slot, src } => {
+                    let fs = module.field_slots[slot as usize];
+                    let (o, v) = (reg!(self, base, obj), reg!(self, base, src));
+                    let done = match o {
+                        Value::Obj(r) => match self.heap.get_mut(r) {
+                            Obj::Struct { def, fields } if *def == fs.def => {
+                                fields[fs.idx as usize] = v;
+                                true
+                            }
+                            _ => false,
+                        },
+                        _ => false,
+                    };
+                    if !done {
+                        tryv!(crate::ops::set_field(self, o, fs.name, v));
+                    }
+                }
                 Instr::GetIndex { dst, obj, index } => {
                     let (o, i) = (reg!(self, base, obj), reg!(self, base, index));
                     reg!(self, base, dst) = tryv!(crate::ops::get_index(self, o, i));

@@ -217,6 +217,7 @@ fn dst_mut(i: &mut Instr) -> Option<&mut Reg> {
         | Instr::ArrayRepeat { dst, .. }
         | Instr::MakeRange { dst, .. }
         | Instr::GetField { dst, .. }
+        | Instr::GetFieldK { dst, .. }
         | Instr::GetIndex { dst, .. }
         | Instr::GetTupleIdx { dst, .. }
         | Instr::GetPayload { dst, .. }

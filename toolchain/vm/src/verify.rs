@@ -47,6 +47,10 @@ fn check_proto(m: &Module, p: &Proto) -> Result<(), String> {
                 return Err(format!("instruction {pc} names missing fn #{proto}"));
             }
             Instr::LoadK { k, .. } if m.consts.get(k as usize).is_none() => return Err(format!("instruction {pc} names missing constant {k}")),
+            Instr::GetFieldK { slot, .. } | Instr::SetFieldK { slot, .. } => match m.field_slots.get(slot as usize) {
+                Some(f) if m.structs.get(f.def as usize).is_some_and(|s| (f.idx as usize) < s.fields.len()) => {}
+                _ => return Err(format!("instruction {pc} names a bad field slot {slot}")),
+            },
             _ => {}
         }
     }
