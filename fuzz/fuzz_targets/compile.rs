@@ -1,5 +1,6 @@
 //! Fuzz the whole front end + bytecode compiler: lex → parse → check →
-//! compile, rendering every diagnostic along the way. Nothing here may panic.
+//! compile → bytecode verifier, rendering every diagnostic along the way.
+//! Nothing here may panic, and every compiled module must verify.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -20,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
 
     match ruchy_hir::check(&ast) {
         Ok(hir) => {
-            let _module = ruchy_vm::compile(&hir);
+            let module = ruchy_vm::compile(&hir);
+            // The interpreter's unchecked register access relies on this.
+            if let Err(e) = ruchy_vm::verify::check_module(&module) {
+                panic!("{e}");
+            }
         }
         Err(diags) => {
             let _ = ruchy_syntax::diag::render("fuzz.ruchy", src, &diags);
