@@ -103,6 +103,41 @@ pub struct Vm<'m> {
     native_depth: u32,
     /// Pattern/call-site method-name cache: const index → string.
     pub(crate) rng_state: u64,
+    /// Per constant: the intrinsic a method call with that name may take.
+    intrinsics: Vec<Intrinsic>,
+}
+
+/// Method names with an inline fast path in `CallMethod`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intrinsic {
+    None,
+    Sqrt,
+    Abs,
+    Floor,
+    Ceil,
+    Round,
+    Sin,
+    Cos,
+    Len,
+}
+
+impl Intrinsic {
+    fn of(c: &Constant) -> Intrinsic {
+        match c {
+            Constant::Str(s) => match s.as_str() {
+                "sqrt" => Intrinsic::Sqrt,
+                "abs" => Intrinsic::Abs,
+                "floor" => Intrinsic::Floor,
+                "ceil" => Intrinsic::Ceil,
+                "round" => Intrinsic::Round,
+                "sin" => Intrinsic::Sin,
+                "cos" => Intrinsic::Cos,
+                "len" => Intrinsic::Len,
+                _ => Intrinsic::None,
+            },
+            _ => Intrinsic::None,
+        }
+    }
 }
 
 /// Register `r` of the frame at `base`, without a bounds check.
@@ -123,23 +158,6 @@ macro_rules! rref {
     };
 }
 
-/// Int and float fast paths of a binary operator, with a generic fallback.
-///
-/// The operands are matched by reference: copying a 16-byte `Value` into a
-/// tuple makes LLVM spill it to the stack and reload its parts, which costs
-/// more than the arithmetic.
-macro_rules! int_float_arith {
-    ($x:expr, $y:expr, $checked:ident, $fop:tt, $overflow:expr, $slow:expr) => {
-        match ($x, $y) {
-            (Value::Int(x), Value::Int(y)) => match x.$checked(*y) {
-                Some(r) => Ok(Value::Int(r)),
-                None => Err(Fail::msg($overflow)),
-            },
-            (Value::Float(x), Value::Float(y)) => Ok(Value::Float(*x $fop *y)),
-            _ => $slow,
-        }
-    };
-}
 
 impl<'m> Vm<'m> {
     /// Panics if `module` fails the bytecode verifier: that is a compiler
@@ -175,6 +193,7 @@ impl<'m> Vm<'m> {
             out,
             native_depth: 0,
             rng_state: 0x2545_F491_4F6C_DD1D,
+            intrinsics: module.consts.iter().map(Intrinsic::of).collect(),
         }
     }
 
@@ -410,6 +429,29 @@ impl<'m> Vm<'m> {
                 }
             };
         }
+        // `dst = a OP b` with int and float fast paths. Results are written
+        // straight into the register in each arm: building a `Value` (or a
+        // `Result<Value>`) in a temporary and copying it as a whole makes the
+        // copy's 16-byte load wait on the temporary's partial stores.
+        macro_rules! arith {
+            ($dst:expr, $a:expr, $b:expr, $checked:ident, $fop:tt, $overflow:expr, |$x:ident, $y:ident| $slow:expr) => {
+                match (rref!(self, base, $a), rref!(self, base, $b)) {
+                    (Value::Int(x), Value::Int(y)) => match x.$checked(*y) {
+                        Some(r) => reg!(self, base, $dst) = Value::Int(r),
+                        None => tryv!(Err(Fail::msg($overflow))),
+                    },
+                    (Value::Float(x), Value::Float(y)) => {
+                        let r = *x $fop *y;
+                        reg!(self, base, $dst) = Value::Float(r);
+                    }
+                    _ => {
+                        let ($x, $y) = (reg!(self, base, $a), reg!(self, base, $b));
+                        let v = tryv!($slow);
+                        reg!(self, base, $dst) = v;
+                    }
+                }
+            };
+        }
         // Switches the locals to the frame now on top (after a call or return).
         macro_rules! reload {
             () => {
@@ -470,88 +512,77 @@ impl<'m> Vm<'m> {
                     reg!(self, base, reg) = self.heap.make_unique(v);
                 }
                 Instr::AddI { dst, a, b } | Instr::Add { dst, a, b } | Instr::AddF { dst, a, b } => {
-                    let r = int_float_arith!(rref!(self, base, a), rref!(self, base, b), checked_add, +, "Runtime error: Integer overflow in addition", {
-                        let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                        crate::ops::add(self, x, y)
-                    });
-                    reg!(self, base, dst) = tryv!(r);
-                }
-                Instr::AddIK { dst, a, k } => {
-                    let x = reg!(self, base, a);
-                    reg!(self, base, dst) = match rref!(self, base, a) {
-                        Value::Int(x) => match x.checked_add(k as i64) {
-                            Some(r) => Value::Int(r),
-                            None => tryv!(Err(Fail::msg(if k < 0 {
-                                "Runtime error: Integer overflow in subtraction"
-                            } else {
-                                "Runtime error: Integer overflow in addition"
-                            }))),
-                        },
-                        Value::Float(f) => Value::Float(f + k as f64),
-                        _ => tryv!(crate::ops::add(self, x, Value::Int(k as i64))),
-                    };
+                    arith!(dst, a, b, checked_add, +, "Runtime error: Integer overflow in addition", |x, y| crate::ops::add(self, x, y));
                 }
                 Instr::SubI { dst, a, b } | Instr::Sub { dst, a, b } | Instr::SubF { dst, a, b } => {
-                    let r = int_float_arith!(rref!(self, base, a), rref!(self, base, b), checked_sub, -, "Runtime error: Integer overflow in subtraction", {
-                        let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                        crate::ops::arith(self, crate::ops::Arith::Sub, x, y)
-                    });
-                    reg!(self, base, dst) = tryv!(r);
+                    arith!(dst, a, b, checked_sub, -, "Runtime error: Integer overflow in subtraction", |x, y| crate::ops::arith(
+                        self,
+                        crate::ops::Arith::Sub,
+                        x,
+                        y
+                    ));
                 }
                 Instr::MulI { dst, a, b } | Instr::Mul { dst, a, b } | Instr::MulF { dst, a, b } => {
-                    let r = int_float_arith!(rref!(self, base, a), rref!(self, base, b), checked_mul, *, "Runtime error: Integer overflow in multiplication", {
-                        let (x, y) = (reg!(self, base, a), reg!(self, base, b));
-                        crate::ops::mul(self, x, y)
-                    });
-                    reg!(self, base, dst) = tryv!(r);
+                    arith!(dst, a, b, checked_mul, *, "Runtime error: Integer overflow in multiplication", |x, y| crate::ops::mul(self, x, y));
                 }
-                Instr::MulIK { dst, a, k } => {
-                    let x = reg!(self, base, a);
-                    reg!(self, base, dst) = match rref!(self, base, a) {
-                        Value::Int(x) => match x.checked_mul(k as i64) {
-                            Some(r) => Value::Int(r),
-                            None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in multiplication"))),
-                        },
-                        Value::Float(f) => Value::Float(f * k as f64),
-                        _ => tryv!(crate::ops::mul(self, x, Value::Int(k as i64))),
-                    };
-                }
-                Instr::DivF { dst, a, b } | Instr::Div { dst, a, b } => {
-                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
-                    reg!(self, base, dst) = match (rx, ry) {
-                        (Value::Float(x), Value::Float(y)) => Value::Float(x / y),
-                        _ => {
-                            let (x, y) = (*rx, *ry);
-                            tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, y))
-                        }
-                    };
-                }
-                Instr::DivIK { dst, a, k } => {
-                    let x = reg!(self, base, a);
-                    reg!(self, base, dst) = match rref!(self, base, a) {
-                        // k is neither 0 nor -1: no trap, no overflow.
-                        Value::Int(x) => Value::Int(x / k as i64),
-                        _ => tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, Value::Int(k as i64))),
-                    };
-                }
-                Instr::Rem { dst, a, b } => {
-                    let (rx, ry) = (rref!(self, base, a), rref!(self, base, b));
-                    reg!(self, base, dst) = match (rx, ry) {
-                        (Value::Int(x), Value::Int(y)) if *y != 0 => Value::Int(x.wrapping_rem(*y)),
-                        _ => {
-                            let (x, y) = (*rx, *ry);
-                            tryv!(crate::ops::arith(self, crate::ops::Arith::Rem, x, y))
-                        }
-                    };
-                }
-                Instr::RemIK { dst, a, k } => {
-                    let x = reg!(self, base, a);
-                    reg!(self, base, dst) = match rref!(self, base, a) {
-                        // k != 0; wrapping_rem also covers i64::MIN % -1.
-                        Value::Int(x) => Value::Int(x.wrapping_rem(k as i64)),
-                        _ => tryv!(crate::ops::arith(self, crate::ops::Arith::Rem, x, Value::Int(k as i64))),
-                    };
-                }
+                Instr::AddIK { dst, a, k } => match *rref!(self, base, a) {
+                    Value::Int(x) => match x.checked_add(k as i64) {
+                        Some(r) => reg!(self, base, dst) = Value::Int(r),
+                        None => tryv!(Err(Fail::msg(if k < 0 {
+                            "Runtime error: Integer overflow in subtraction"
+                        } else {
+                            "Runtime error: Integer overflow in addition"
+                        }))),
+                    },
+                    Value::Float(f) => reg!(self, base, dst) = Value::Float(f + k as f64),
+                    x => {
+                        let v = tryv!(crate::ops::add(self, x, Value::Int(k as i64)));
+                        reg!(self, base, dst) = v;
+                    }
+                },
+                Instr::MulIK { dst, a, k } => match *rref!(self, base, a) {
+                    Value::Int(x) => match x.checked_mul(k as i64) {
+                        Some(r) => reg!(self, base, dst) = Value::Int(r),
+                        None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in multiplication"))),
+                    },
+                    Value::Float(f) => reg!(self, base, dst) = Value::Float(f * k as f64),
+                    x => {
+                        let v = tryv!(crate::ops::mul(self, x, Value::Int(k as i64)));
+                        reg!(self, base, dst) = v;
+                    }
+                },
+                Instr::DivF { dst, a, b } | Instr::Div { dst, a, b } => match (rref!(self, base, a), rref!(self, base, b)) {
+                    (Value::Float(x), Value::Float(y)) => reg!(self, base, dst) = Value::Float(*x / *y),
+                    (x, y) => {
+                        let (x, y) = (*x, *y);
+                        let v = tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, y));
+                        reg!(self, base, dst) = v;
+                    }
+                },
+                Instr::DivIK { dst, a, k } => match *rref!(self, base, a) {
+                    // k is neither 0 nor -1: no trap, no overflow.
+                    Value::Int(x) => reg!(self, base, dst) = Value::Int(x / k as i64),
+                    x => {
+                        let v = tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, Value::Int(k as i64)));
+                        reg!(self, base, dst) = v;
+                    }
+                },
+                Instr::Rem { dst, a, b } => match (rref!(self, base, a), rref!(self, base, b)) {
+                    (Value::Int(x), Value::Int(y)) if *y != 0 => reg!(self, base, dst) = Value::Int(x.wrapping_rem(*y)),
+                    (x, y) => {
+                        let (x, y) = (*x, *y);
+                        let v = tryv!(crate::ops::arith(self, crate::ops::Arith::Rem, x, y));
+                        reg!(self, base, dst) = v;
+                    }
+                },
+                Instr::RemIK { dst, a, k } => match *rref!(self, base, a) {
+                    // k != 0; wrapping_rem also covers i64::MIN % -1.
+                    Value::Int(x) => reg!(self, base, dst) = Value::Int(x.wrapping_rem(k as i64)),
+                    x => {
+                        let v = tryv!(crate::ops::arith(self, crate::ops::Arith::Rem, x, Value::Int(k as i64)));
+                        reg!(self, base, dst) = v;
+                    }
+                },
                 Instr::Pow { dst, a, b } => {
                     let (x, y) = (reg!(self, base, a), reg!(self, base, b));
                     reg!(self, base, dst) = tryv!(crate::ops::pow(self, x, y));
@@ -812,6 +843,12 @@ impl<'m> Vm<'m> {
                     self.maybe_collect();
                     let recv_slot = base + b as usize;
                     let recv = self.stack[recv_slot];
+                    if argc == 0 {
+                        if let Some(v) = self.intrinsic_method(self.intrinsics[name as usize], recv) {
+                            reg!(self, base, dst) = v;
+                            continue;
+                        }
+                    }
                     match self.user_method(recv, name) {
                         Some(proto) => {
                             tryv!(self.push_frame(proto, recv_slot, base + dst as usize, Value::Nil, argc + 1, false));
@@ -926,20 +963,21 @@ impl<'m> Vm<'m> {
                 }
                 Instr::GetFieldK { dst, obj, slot } => {
                     let fs = module.field_slots[slot as usize];
-                    let found = match rref!(self, base, obj) {
+                    let field = match rref!(self, base, obj) {
                         Value::Obj(r) => match self.heap.get(*r) {
-                            Obj::Struct { def, fields } if *def == fs.def => Some(fields[fs.idx as usize]),
+                            Obj::Struct { def, fields } if *def == fs.def => fields.get(fs.idx as usize),
                             _ => None,
                         },
                         _ => None,
                     };
-                    reg!(self, base, dst) = match found {
-                        Some(v) => v,
+                    match field {
+                        Some(v) => reg!(self, base, dst) = *v,
                         None => {
                             let o = reg!(self, base, obj);
-                            tryv!(crate::ops::get_field(self, o, fs.name))
+                            let v = tryv!(crate::ops::get_field(self, o, fs.name));
+                            reg!(self, base, dst) = v;
                         }
-                    };
+                    }
                 }
                 Instr::SetFieldK { obj, slot, src } => {
                     let fs = module.field_slots[slot as usize];
@@ -959,12 +997,41 @@ impl<'m> Vm<'m> {
                     }
                 }
                 Instr::GetIndex { dst, obj, index } => {
-                    let (o, i) = (reg!(self, base, obj), reg!(self, base, index));
-                    reg!(self, base, dst) = tryv!(crate::ops::get_index(self, o, i));
+                    // Fast path: an array element at an in-range non-negative index.
+                    let element = match (rref!(self, base, obj), rref!(self, base, index)) {
+                        (Value::Obj(r), Value::Int(i)) => match self.heap.get(*r) {
+                            Obj::Array(a) => usize::try_from(*i).ok().and_then(|i| a.get(i)),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    match element {
+                        Some(v) => reg!(self, base, dst) = *v,
+                        None => {
+                            let (o, i) = (reg!(self, base, obj), reg!(self, base, index));
+                            let v = tryv!(crate::ops::get_index(self, o, i));
+                            reg!(self, base, dst) = v;
+                        }
+                    }
                 }
                 Instr::SetIndex { obj, index, src } => {
                     let (o, i, v) = (reg!(self, base, obj), reg!(self, base, index), reg!(self, base, src));
-                    tryv!(crate::ops::set_index(self, o, i, v));
+                    let done = match (o, i) {
+                        (Value::Obj(r), Value::Int(i)) => match self.heap.get_mut(r) {
+                            Obj::Array(a) => match usize::try_from(i).ok().and_then(|i| a.get_mut(i)) {
+                                Some(slot) => {
+                                    *slot = v;
+                                    true
+                                }
+                                None => false,
+                            },
+                            _ => false,
+                        },
+                        _ => false,
+                    };
+                    if !done {
+                        tryv!(crate::ops::set_index(self, o, i, v));
+                    }
                 }
                 Instr::GetTupleIdx { dst, obj, idx } => {
                     let o = reg!(self, base, obj);
@@ -1090,6 +1157,26 @@ impl<'m> Vm<'m> {
         match self.heap.get(closure) {
             Obj::Closure { captures, .. } => captures[idx as usize],
             _ => unreachable!("upvalue access outside a closure"),
+        }
+    }
+
+    /// Built-in methods with an inline fast path for common receivers; the
+    /// result must equal what `builtins::call_method` computes.
+    fn intrinsic_method(&self, m: Intrinsic, recv: Value) -> Option<Value> {
+        match (m, recv) {
+            (Intrinsic::None, _) => None,
+            (Intrinsic::Sqrt, Value::Float(f)) => Some(Value::Float(f.sqrt())),
+            (Intrinsic::Abs, Value::Float(f)) => Some(Value::Float(f.abs())),
+            (Intrinsic::Floor, Value::Float(f)) => Some(Value::Float(f.floor())),
+            (Intrinsic::Ceil, Value::Float(f)) => Some(Value::Float(f.ceil())),
+            (Intrinsic::Round, Value::Float(f)) => Some(Value::Float(f.round())),
+            (Intrinsic::Sin, Value::Float(f)) => Some(Value::Float(f.sin())),
+            (Intrinsic::Cos, Value::Float(f)) => Some(Value::Float(f.cos())),
+            (Intrinsic::Len, Value::Obj(r)) => match self.heap.get(r) {
+                Obj::Array(a) => Some(Value::Int(a.len() as i64)),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
