@@ -682,17 +682,17 @@ impl<'m> Vm<'m> {
                 }
                 Instr::Jmp { off } => pc = (pc as i64 + off as i64) as usize,
                 Instr::JmpIf { cond, off } => {
-                    if reg!(self, base, cond).truthy() {
+                    if rref!(self, base, cond).truthy() {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
                 Instr::JmpIfNot { cond, off } => {
-                    if !reg!(self, base, cond).truthy() {
+                    if !rref!(self, base, cond).truthy() {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
                 Instr::JmpIfNil { src, off } => {
-                    if reg!(self, base, src) == Value::Nil {
+                    if matches!(rref!(self, base, src), Value::Nil) {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
@@ -728,25 +728,23 @@ impl<'m> Vm<'m> {
                     pc = (pc as i64 + off as i64) as usize;
                 }
                 Instr::JmpIfNotNil { src, off } => {
-                    if reg!(self, base, src) != Value::Nil {
+                    if !matches!(rref!(self, base, src), Value::Nil) {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
                 Instr::JmpIfNotLtIK { a, k, off } => {
-                    let x = reg!(self, base, a);
                     let holds = match rref!(self, base, a) {
                         Value::Int(x) => *x < k as i64,
-                        _ => tryv!(crate::ops::compare(self, x, Value::Int(k as i64))) == Some(std::cmp::Ordering::Less),
+                        &x => tryv!(crate::ops::compare(self, x, Value::Int(k as i64))) == Some(std::cmp::Ordering::Less),
                     };
                     if !holds {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
                 Instr::JmpIfNotLeIK { a, k, off } => {
-                    let x = reg!(self, base, a);
                     let holds = match rref!(self, base, a) {
                         Value::Int(x) => *x <= k as i64,
-                        _ => matches!(
+                        &x => matches!(
                             tryv!(crate::ops::compare(self, x, Value::Int(k as i64))),
                             Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
                         ),
@@ -756,20 +754,18 @@ impl<'m> Vm<'m> {
                     }
                 }
                 Instr::JmpIfNotGtIK { a, k, off } => {
-                    let x = reg!(self, base, a);
                     let holds = match rref!(self, base, a) {
                         Value::Int(x) => *x > k as i64,
-                        _ => tryv!(crate::ops::compare(self, x, Value::Int(k as i64))) == Some(std::cmp::Ordering::Greater),
+                        &x => tryv!(crate::ops::compare(self, x, Value::Int(k as i64))) == Some(std::cmp::Ordering::Greater),
                     };
                     if !holds {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
                 Instr::JmpIfNotGeIK { a, k, off } => {
-                    let x = reg!(self, base, a);
                     let holds = match rref!(self, base, a) {
                         Value::Int(x) => *x >= k as i64,
-                        _ => matches!(
+                        &x => matches!(
                             tryv!(crate::ops::compare(self, x, Value::Int(k as i64))),
                             Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
                         ),
@@ -779,10 +775,9 @@ impl<'m> Vm<'m> {
                     }
                 }
                 Instr::JmpIfNotEqIK { a, k, off } | Instr::JmpIfEqIK { a, k, off } => {
-                    let x = reg!(self, base, a);
                     let eq = match rref!(self, base, a) {
                         Value::Int(x) => *x == k as i64,
-                        _ => crate::ops::equal(&self.heap, x, Value::Int(k as i64)),
+                        &x => crate::ops::equal(&self.heap, x, Value::Int(k as i64)),
                     };
                     if eq == matches!(ins, Instr::JmpIfEqIK { .. }) {
                         pc = (pc as i64 + off as i64) as usize;

@@ -27,7 +27,7 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn truthy(self) -> bool {
+    pub fn truthy(&self) -> bool {
         !matches!(self, Value::Nil | Value::Bool(false))
     }
 }
