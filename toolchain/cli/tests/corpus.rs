@@ -107,6 +107,13 @@ fn conformance_corpus_passes_on_the_vm() {
     assert_corpus("conformance");
 }
 
+/// The project's own programs: fast paths of the VM next to the generic
+/// cases they must agree with (dynamic receivers, mixed types, fallbacks).
+#[test]
+fn semantics_corpus_passes_on_the_vm() {
+    assert_corpus("semantics");
+}
+
 #[test]
 fn error_paths_report_message_location_and_exit_code() {
     assert_corpus("errors");

@@ -293,7 +293,7 @@ fn some(vm: &mut Vm, v: Value) -> Value {
 }
 
 fn none(vm: &mut Vm) -> Value {
-    vm.heap.alloc(Obj::Enum { def: ruchy_hir::OPTION_ENUM, variant: ruchy_hir::VARIANT_NONE, payload: vec![] })
+    vm.unit_variant(ruchy_hir::OPTION_ENUM, ruchy_hir::VARIANT_NONE)
 }
 
 fn option(vm: &mut Vm, v: Option<Value>) -> Value {

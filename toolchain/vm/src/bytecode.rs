@@ -104,6 +104,10 @@ pub enum Instr {
     JmpIfEq { a: Reg, b: Reg, off: i16 },
     /// Jumps when `src` is nil (used by `??` and optional loop ends).
     JmpIfNil { src: Reg, off: i32 },
+    /// `d.get(k).unwrap_or(default)` with `d, k, default` in `base..base+3`:
+    /// when `d` is a dict, writes the result and jumps over the generic
+    /// method-call sequence that follows (for any other receiver).
+    DictGetOr { dst: Reg, base: Reg, off: i16 },
     /// Jumps when `src` is not nil (the false branch of `x == nil`).
     JmpIfNotNil { src: Reg, off: i32 },
     /// Loop back-edge: a GC safepoint, then an unconditional jump.
@@ -278,6 +282,10 @@ impl Instr {
                 f(a, Read);
                 f(b, Read)
             }
+            Instr::DictGetOr { dst, base, .. } => {
+                range(base, 3, f);
+                f(dst, Write)
+            }
             Instr::JmpIfNotLtIK { a, .. }
             | Instr::JmpIfNotLeIK { a, .. }
             | Instr::JmpIfNotGtIK { a, .. }
@@ -385,6 +393,7 @@ impl Instr {
             | Instr::JmpIfEqIK { off, .. }
             | Instr::JmpIfNotEq { off, .. }
             | Instr::JmpIfEq { off, .. }
+            | Instr::DictGetOr { off, .. }
             | Instr::IterNext { off, .. } => off as i64,
             _ => return None,
         };
@@ -411,6 +420,7 @@ impl Instr {
             | Instr::JmpIfEqIK { off, .. }
             | Instr::JmpIfNotEq { off, .. }
             | Instr::JmpIfEq { off, .. }
+            | Instr::DictGetOr { off, .. }
             | Instr::IterNext { off, .. } => match short {
                 Ok(o) => *off = o,
                 Err(_) => return false,

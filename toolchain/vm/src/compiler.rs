@@ -368,6 +368,7 @@ impl<'a> FnCompiler<'a> {
             | Instr::JmpIfEqIK { off: o, .. }
             | Instr::JmpIfNotEq { off: o, .. }
             | Instr::JmpIfEq { off: o, .. }
+            | Instr::DictGetOr { off: o, .. }
             | Instr::IterNext { off: o, .. } => {
                 *o = i16::try_from(off).unwrap_or_else(|_| {
                     self.short_jump_overflow = true;
@@ -1208,7 +1209,36 @@ impl<'a> FnCompiler<'a> {
         }
     }
 
+    /// `d.get(k).unwrap_or(x)` on a dict: one `DictGetOr` instead of two
+    /// method calls and an `Option` allocation; any other receiver runs the
+    /// ordinary calls that follow it. Only when `x` is a constant or local
+    /// (evaluating it before `get` is unobservable) and no user method is
+    /// called `get`/`unwrap_or`. Returns false when it does not apply.
+    fn dict_get_or(&mut self, receiver: &'a Expr, method: &str, args: &'a [Expr], dst: Reg) -> bool {
+        let E::MethodCall { receiver: dict, method: inner, args: key } = &receiver.kind else { return false };
+        let simple = |e: &Expr| matches!(e.kind, E::Const(_)) || matches!(e.kind, E::Local(id) if !self.captured(id));
+        let user = &self.methods.user_methods;
+        if method != "unwrap_or" || inner != "get" || args.len() != 1 || key.len() != 1 || !simple(&args[0]) || user.contains("get") || user.contains("unwrap_or") || self.long_jumps {
+            return false;
+        }
+        let b = self.temps(3);
+        self.expr_into(dict, b);
+        self.expr_into_shared(&key[0], b + 1);
+        self.expr_into_shared(&args[0], b + 2);
+        let fast = self.emit(Instr::DictGetOr { dst, base: b, off: 0 });
+        let get = self.pool.str("get") as u16;
+        let unwrap_or = self.pool.str("unwrap_or") as u16;
+        self.emit(Instr::CallMethod { dst: b, base: b, argc: 1, name: get });
+        self.emit(Instr::Move { dst: b + 1, src: b + 2 });
+        self.emit(Instr::CallMethod { dst, base: b, argc: 1, name: unwrap_or });
+        self.jump_here(fast);
+        true
+    }
+
     fn method_call(&mut self, receiver: &'a Expr, method: &str, args: &'a [Expr], dst: Reg) {
+        if self.dict_get_or(receiver, method, args, dst) {
+            return;
+        }
         let target = static_method(self.program, &receiver.ty, method);
         let mutating = match target {
             Some(f) => self.methods.mutates_self[f as usize],

@@ -105,6 +105,9 @@ pub struct Vm<'m> {
     pub(crate) rng_state: u64,
     /// Per constant: the intrinsic a method call with that name may take.
     intrinsics: Vec<Intrinsic>,
+    /// One shared object per unit enum variant (`None`, `Color::Red`):
+    /// they are immutable, so every use can share it instead of allocating.
+    unit_variants: Vec<Vec<Option<Value>>>,
 }
 
 /// Method names with an inline fast path in `CallMethod`.
@@ -194,6 +197,7 @@ impl<'m> Vm<'m> {
             native_depth: 0,
             rng_state: 0x2545_F491_4F6C_DD1D,
             intrinsics: module.consts.iter().map(Intrinsic::of).collect(),
+            unit_variants: module.enums.iter().map(|e| vec![None; e.variants.len()]).collect(),
         }
     }
 
@@ -345,6 +349,7 @@ impl<'m> Vm<'m> {
             .chain(self.globals.iter())
             .chain(self.consts.iter())
             .chain(self.temp_roots.iter())
+            .chain(self.unit_variants.iter().flatten().flatten())
             .chain(frames_closures.iter());
         self.heap.collect(roots);
     }
@@ -727,6 +732,22 @@ impl<'m> Vm<'m> {
                     }
                     pc = (pc as i64 + off as i64) as usize;
                 }
+                Instr::DictGetOr { dst, base: b, off } => {
+                    if let Value::Obj(r) = *rref!(self, base, b) {
+                        if matches!(self.heap.get(r), Obj::Dict(_)) {
+                            let key = reg!(self, base, b + 1);
+                            match tryv!(crate::ops::dict_lookup(self, r, key)) {
+                                Some(v) => {
+                                    // As `get` does for the value it wraps in `Some`.
+                                    self.heap.share(v);
+                                    reg!(self, base, dst) = v;
+                                }
+                                None => reg!(self, base, dst) = reg!(self, base, b + 2),
+                            }
+                            pc = (pc as i64 + off as i64) as usize;
+                        }
+                    }
+                }
                 Instr::JmpIfNotNil { src, off } => {
                     if !matches!(rref!(self, base, src), Value::Nil) {
                         pc = (pc as i64 + off as i64) as usize;
@@ -909,6 +930,9 @@ impl<'m> Vm<'m> {
                     let s = base + b as usize;
                     let fields = self.stack[s..s + n].to_vec();
                     reg!(self, base, dst) = self.heap.alloc(Obj::Struct { def: def as u32, fields });
+                }
+                Instr::NewVariant { dst, base: b, def, variant } if module.enums[def as usize].variants[variant as usize].1 == 0 => {
+                    reg!(self, base, dst) = self.unit_variant(def as u32, variant as u32);
                 }
                 Instr::NewVariant { dst, base: b, def, variant } => {
                     let n = module.enums[def as usize].variants[variant as usize].1;
@@ -1173,6 +1197,17 @@ impl<'m> Vm<'m> {
             },
             _ => None,
         }
+    }
+
+    /// The shared object of a unit variant, allocated on first use.
+    pub fn unit_variant(&mut self, def: u32, variant: u32) -> Value {
+        if let Some(v) = self.unit_variants[def as usize][variant as usize] {
+            return v;
+        }
+        let v = self.heap.alloc(Obj::Enum { def, variant, payload: vec![] });
+        self.heap.share(v);
+        self.unit_variants[def as usize][variant as usize] = Some(v);
+        v
     }
 
     /// The user method `name` (a constant index) of the receiver's type.
