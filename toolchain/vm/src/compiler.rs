@@ -648,8 +648,15 @@ impl<'a> FnCompiler<'a> {
             }
             E::Index(obj, idx) => {
                 let o = self.expr_any(obj);
-                let i = self.expr_any(idx);
-                self.emit(Instr::GetIndex { dst, obj: o, index: i });
+                match small_int(idx).filter(|k| *k >= 0) {
+                    Some(k) => {
+                        self.emit(Instr::GetIndexK { dst, src: o, idx: k });
+                    }
+                    None => {
+                        let i = self.expr_any(idx);
+                        self.emit(Instr::GetIndex { dst, obj: o, index: i });
+                    }
+                }
             }
             E::Array(items) => {
                 let base = self.args_shared(items);
@@ -906,6 +913,15 @@ impl<'a> FnCompiler<'a> {
     }
 
     fn binary(&mut self, op: BinOp, a: &'a Expr, b: &'a Expr, dst: Reg) {
+        // `1 + f(x)`, `2 * y` on numbers: commute so the constant is the
+        // immediate (for strings `+` is not commutative, so numbers only).
+        if let (Some(k), BinOp::Add | BinOp::Mul, true) = (small_int(a), op, b.ty.is_num()) {
+            if k >= 0 || op == BinOp::Mul {
+                let rb = self.expr_any(b);
+                self.emit(binary_k_instr(op, dst, rb, k).expect("Add/Mul have immediate forms"));
+                return;
+            }
+        }
         // `x * 31`, `i % 7`, `n - 1`: the constant is an immediate operand.
         if let Some(k) = small_int(b) {
             if binary_k_instr(op, 0, 0, k).is_some() {

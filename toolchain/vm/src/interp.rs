@@ -1126,8 +1126,21 @@ impl<'m> Vm<'m> {
                     reg!(self, base, dst) = tryv!(crate::ops::payload(self, v, idx as usize));
                 }
                 Instr::GetIndexK { dst, src, idx } => {
-                    let v = reg!(self, base, src);
-                    reg!(self, base, dst) = tryv!(crate::ops::get_index(self, v, Value::Int(idx as i64)));
+                    let element = match rref!(self, base, src) {
+                        Value::Obj(r) => match self.heap.get(*r) {
+                            Obj::Array(a) => usize::try_from(idx).ok().and_then(|i| a.get(i)),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    match element {
+                        Some(v) => reg!(self, base, dst) = *v,
+                        None => {
+                            let v = reg!(self, base, src);
+                            let v = tryv!(crate::ops::get_index(self, v, Value::Int(idx as i64)));
+                            reg!(self, base, dst) = v;
+                        }
+                    }
                 }
                 Instr::SliceRest { dst, src, start, from_end } => {
                     let v = reg!(self, base, src);
