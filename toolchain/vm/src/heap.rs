@@ -105,6 +105,28 @@ impl Heap {
         Value::Obj(r)
     }
 
+    /// Appends string object `src` to string object `dst` in place (no
+    /// intermediate copy, `s += s` included). False if either is not a string.
+    pub fn append_str(&mut self, dst: ObjRef, src: ObjRef) -> bool {
+        if dst == src {
+            if let Obj::Str(s) = &mut self.slots[dst as usize].obj {
+                s.push_str(&s.clone());
+                self.allocated += s.len() / 2;
+                return true;
+            }
+            return false;
+        }
+        let Ok([d, s]) = self.slots.get_disjoint_mut([dst as usize, src as usize]) else { return false };
+        match (&mut d.obj, &s.obj) {
+            (Obj::Str(d), Obj::Str(s)) => {
+                d.push_str(s);
+                self.allocated += s.len();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Records growth of an existing object (e.g. `push`) for GC pacing.
     pub fn note_growth(&mut self, bytes: usize) {
         self.allocated += bytes;

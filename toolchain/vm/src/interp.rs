@@ -122,6 +122,7 @@ enum Intrinsic {
     Sin,
     Cos,
     Len,
+    ToString,
 }
 
 impl Intrinsic {
@@ -136,6 +137,7 @@ impl Intrinsic {
                 "sin" => Intrinsic::Sin,
                 "cos" => Intrinsic::Cos,
                 "len" => Intrinsic::Len,
+                "to_string" => Intrinsic::ToString,
                 _ => Intrinsic::None,
             },
             _ => Intrinsic::None,
@@ -1194,9 +1196,11 @@ impl<'m> Vm<'m> {
 
     /// Built-in methods with an inline fast path for common receivers; the
     /// result must equal what `builtins::call_method` computes.
-    fn intrinsic_method(&self, m: Intrinsic, recv: Value) -> Option<Value> {
+    fn intrinsic_method(&mut self, m: Intrinsic, recv: Value) -> Option<Value> {
         match (m, recv) {
             (Intrinsic::None, _) => None,
+            // Same text as the Display form `builtins` produces for ints.
+            (Intrinsic::ToString, Value::Int(n)) => Some(self.heap.str(n.to_string())),
             (Intrinsic::Sqrt, Value::Float(f)) => Some(Value::Float(f.sqrt())),
             (Intrinsic::Abs, Value::Float(f)) => Some(Value::Float(f.abs())),
             (Intrinsic::Floor, Value::Float(f)) => Some(Value::Float(f.floor())),
@@ -1206,6 +1210,8 @@ impl<'m> Vm<'m> {
             (Intrinsic::Cos, Value::Float(f)) => Some(Value::Float(f.cos())),
             (Intrinsic::Len, Value::Obj(r)) => match self.heap.get(r) {
                 Obj::Array(a) => Some(Value::Int(a.len() as i64)),
+                // Byte length, as `string_method` computes it.
+                Obj::Str(s) => Some(Value::Int(s.len() as i64)),
                 _ => None,
             },
             _ => None,

@@ -50,6 +50,12 @@ pub fn concat_text(vm: &Vm, v: Value) -> String {
 }
 
 pub fn add(vm: &mut Vm, x: Value, y: Value) -> VmResult<Value> {
+    if let (Some(a), Some(b)) = (vm.str_of(x), vm.str_of(y)) {
+        let mut s = String::with_capacity(a.len() + b.len());
+        s.push_str(a);
+        s.push_str(b);
+        return Ok(vm.heap.str(s));
+    }
     let xs = vm.str_of(x).is_some();
     let ys = vm.str_of(y).is_some();
     if xs || ys {
@@ -520,6 +526,11 @@ pub fn append_in_place(vm: &mut Vm, s: Value, x: Value) -> VmResult<Value> {
     if let Value::Obj(r) = s {
         if matches!(vm.heap.get(r), Obj::Str(_)) && !vm.heap.is_shared(r) {
             let ok = matches!(x, Value::Int(_) | Value::Float(_) | Value::Bool(_)) || vm.str_of(x).is_some();
+            if let Value::Obj(src) = x {
+                if vm.heap.append_str(r, src) {
+                    return Ok(s);
+                }
+            }
             if ok {
                 let text = concat_text(vm, x);
                 vm.heap.note_growth(text.len());
