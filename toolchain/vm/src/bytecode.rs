@@ -522,8 +522,12 @@ pub struct Proto {
     /// Source byte offset per instruction (for error locations).
     pub spans: Vec<u32>,
     pub captures: Vec<CaptureFrom>,
-    /// Parameters that live in cells (captured by a closure): boxed on entry.
-    pub boxed_params: Vec<Reg>,
+    /// Registers above the arguments must be set to nil on entry, because
+    /// some path reads one before writing it. The peephole pass clears this
+    /// when liveness proves no such read exists. (Skipping the fill is also
+    /// safe for the collector: a stale register only keeps an object, or a
+    /// free slot, marked for one more cycle.)
+    pub clear_regs: bool,
 }
 
 /// A compiled program.

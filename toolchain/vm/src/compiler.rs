@@ -323,7 +323,7 @@ impl<'a> FnCompiler<'a> {
                 // Placeholder: `resolve_captures` fills in the creating frame's registers.
                 .map(|_| CaptureFrom::Upval(u16::MAX))
                 .collect(),
-            boxed_params: vec![],
+            clear_regs: true,
         }
     }
 

@@ -150,6 +150,21 @@ impl Intrinsic {
 /// Sound because `verify::check_module` proves every register operand of
 /// every instruction is below its proto's `frame_size`, and `push_frame`
 /// makes `stack.len() > base + frame_size` before a frame runs.
+/// Copies register `src` of the frame at `base` to stack slot `to` field by
+/// field. A plain 16-byte copy of a value that was just written as a tag
+/// byte plus a payload word stalls on store forwarding; reading the tag and
+/// the payload separately does not.
+macro_rules! copy_slot {
+    ($vm:expr, $from:expr, $to:expr) => {
+        match *unsafe { $vm.stack.get_unchecked($from) } {
+            Value::Int(x) => *unsafe { $vm.stack.get_unchecked_mut($to) } = Value::Int(x),
+            Value::Float(x) => *unsafe { $vm.stack.get_unchecked_mut($to) } = Value::Float(x),
+            Value::Obj(x) => *unsafe { $vm.stack.get_unchecked_mut($to) } = Value::Obj(x),
+            v => *unsafe { $vm.stack.get_unchecked_mut($to) } = v,
+        }
+    };
+}
+
 macro_rules! reg {
     ($vm:expr, $base:expr, $r:expr) => {
         (*unsafe { $vm.stack.get_unchecked_mut($base + $r as usize) })
@@ -246,7 +261,9 @@ impl<'m> Vm<'m> {
             let new_len = (need * 2).clamp(1024, MAX_STACK_SLOTS);
             self.stack.resize(new_len, Value::Nil);
         }
-        self.stack[base + argc as usize..base + p.frame_size as usize].fill(Value::Nil);
+        if p.clear_regs {
+            self.stack[base + argc as usize..base + p.frame_size as usize].fill(Value::Nil);
+        }
         let closure = match closure {
             Value::Obj(r) => r,
             _ => NO_CLOSURE,
@@ -475,7 +492,8 @@ impl<'m> Vm<'m> {
             pc += 1;
             match ins {
                 Instr::Nop => {}
-                Instr::Move { dst, src } => reg!(self, base, dst) = reg!(self, base, src),
+                // Both slots are inside the frame (verifier), as `copy_slot!` needs.
+                Instr::Move { dst, src } => copy_slot!(self, base + src as usize, base + dst as usize),
                 Instr::LoadK { dst, k } => reg!(self, base, dst) = self.consts[k as usize],
                 Instr::LoadInt { dst, v } => reg!(self, base, dst) = Value::Int(v as i64),
                 Instr::LoadNil { dst } => reg!(self, base, dst) = Value::Nil,
@@ -835,7 +853,9 @@ impl<'m> Vm<'m> {
                         && !self.heap.should_collect();
                     if fast {
                         // The common case of `push_frame`, without re-reading the frame.
-                        self.stack[callee_base + argc as usize..callee_top].fill(Value::Nil);
+                        if p.clear_regs {
+                            self.stack[callee_base + argc as usize..callee_top].fill(Value::Nil);
+                        }
                         let ret = (base + dst as usize) as u32;
                         self.frames.push(Frame { proto: proto as u32, pc: 0, base: callee_base as u32, ret, closure: NO_CLOSURE, argc, stop: false });
                         code = &p.code;
@@ -894,7 +914,6 @@ impl<'m> Vm<'m> {
                     self.stack[base + dst as usize] = v;
                 }
                 Instr::Return { src } => {
-                    let v = reg!(self, base, src);
                     let done = self.frames.pop().unwrap();
                     if !self.handlers.is_empty() {
                         while self.handlers.last().is_some_and(|h| h.frame >= self.frames.len()) {
@@ -902,9 +921,10 @@ impl<'m> Vm<'m> {
                         }
                     }
                     if done.stop {
-                        return Ok(v);
+                        return Ok(reg!(self, base, src));
                     }
-                    self.stack[done.ret as usize] = v;
+                    // `ret` is a register of the caller's frame: below this one.
+                    copy_slot!(self, base + src as usize, done.ret as usize);
                     reload!();
                 }
                 Instr::NewArray { dst, base: b, count } => {

@@ -32,7 +32,7 @@ pub fn optimize_module(m: &mut Module) {
 }
 
 fn empty_proto() -> Proto {
-    Proto { name: String::new(), params: 0, required: 0, has_self: false, frame_size: 0, code: vec![], spans: vec![], captures: vec![], boxed_params: vec![] }
+    Proto { name: String::new(), params: 0, required: 0, has_self: false, frame_size: 0, code: vec![], spans: vec![], captures: vec![], clear_regs: true }
 }
 
 pub fn optimize(m: &Module, p: &mut Proto) {
@@ -41,7 +41,7 @@ pub fn optimize(m: &Module, p: &mut Proto) {
     }
     thread_jumps(p);
     for _ in 0..4 {
-        let live_out = liveness(m, p);
+        let (_, live_out) = liveness(m, p);
         let mut deleted = vec![false; p.code.len()];
         let before = p.code.clone();
         if !rewrite(p, &live_out, &mut deleted) {
@@ -54,6 +54,9 @@ pub fn optimize(m: &Module, p: &mut Proto) {
             break;
         }
     }
+    // Does any path read a non-parameter register before writing it?
+    let (live_in, _) = liveness(m, p);
+    p.clear_regs = live_in.first().is_some_and(|entry| (p.params..=p.frame_size).any(|r| entry.has(r)));
 }
 
 fn thread_jumps(p: &mut Proto) {
@@ -114,8 +117,8 @@ fn successors(p: &Proto, pc: usize) -> impl Iterator<Item = usize> + '_ {
     fall.into_iter().chain(ins.jump_target(pc).filter(|t| *t < p.code.len()))
 }
 
-/// Registers live after each instruction.
-fn liveness(m: &Module, p: &Proto) -> Vec<RegSet> {
+/// Registers live before and after each instruction.
+fn liveness(m: &Module, p: &Proto) -> (Vec<RegSet>, Vec<RegSet>) {
     let n = p.code.len();
     let regs = p.frame_size as usize + 1;
     let mut live_in = vec![RegSet::new(regs); n];
@@ -147,7 +150,7 @@ fn liveness(m: &Module, p: &Proto) -> Vec<RegSet> {
             live_out[pc] = out;
         }
     }
-    live_out
+    (live_in, live_out)
 }
 
 /// The register written by an instruction with no effect other than that
