@@ -31,7 +31,6 @@ pub fn lower(program: &ast::Program) -> Result<Program, Vec<Diagnostic>> {
 }
 
 struct FnCtx {
-    func: FuncId,
     locals: Vec<Local>,
     /// Lexical scopes: name → local, innermost last.
     scopes: Vec<Vec<(String, LocalId)>>,
@@ -44,9 +43,8 @@ struct FnCtx {
 }
 
 impl FnCtx {
-    fn new(func: FuncId, is_entry: bool) -> FnCtx {
+    fn new(is_entry: bool) -> FnCtx {
         FnCtx {
-            func,
             locals: vec![],
             scopes: vec![vec![]],
             captures: vec![],
@@ -68,7 +66,8 @@ enum Resolved {
     Func(FuncId),
     Builtin(Builtin),
     Struct(StructId),
-    Enum(EnumId),
+    /// An enum type name (only its variants can be used as values).
+    Enum,
     Module(String),
 }
 
@@ -268,7 +267,7 @@ impl Lowerer {
     fn lower_program(&mut self, program: &ast::Program) {
         let entry = self.reserve_func();
         self.declare_items(&program.stmts, "");
-        self.stack.push(FnCtx::new(entry, true));
+        self.stack.push(FnCtx::new(true));
         let body_span = program.stmts.first().map(|s| s.span.to(program.stmts.last().unwrap().span));
         // Function bodies are lowered first so they see every global.
         self.lower_item_bodies(&program.stmts, "");
@@ -487,7 +486,7 @@ impl Lowerer {
         // refer to globals, so they are lowered in a throwaway context.
         for (i, f) in s.fields.iter().enumerate() {
             if let Some(d) = &f.default {
-                self.stack.push(FnCtx::new(u32::MAX, false));
+                self.stack.push(FnCtx::new(false));
                 self.in_function += 1;
                 let e = self.lower_expr(d);
                 self.in_function -= 1;
@@ -505,7 +504,7 @@ impl Lowerer {
             Some(o) => format!("{o}::{}", f.name.name),
             None => f.name.name.clone(),
         };
-        let func = self.lower_fn_like(id, name, f.has_self, &f.params, &ast_block_expr(&f.body), false, f.span);
+        let func = self.lower_fn_like(name, f.has_self, &f.params, &ast_block_expr(&f.body), false, f.span);
         self.funcs[id as usize] = Some(func);
     }
 
@@ -513,7 +512,6 @@ impl Lowerer {
     #[allow(clippy::too_many_arguments)]
     fn lower_fn_like(
         &mut self,
-        id: FuncId,
         name: String,
         has_self: bool,
         params: &[ast::Param],
@@ -521,7 +519,7 @@ impl Lowerer {
         is_closure: bool,
         span: Span,
     ) -> Function {
-        self.stack.push(FnCtx::new(id, false));
+        self.stack.push(FnCtx::new(false));
         self.in_function += 1;
         let mut param_ids = vec![];
         let mut defaults = vec![];
@@ -611,8 +609,8 @@ impl Lowerer {
         if let Some(&s) = self.struct_names.get(name) {
             return Some(Resolved::Struct(s));
         }
-        if let Some(&e) = self.enum_names.get(name) {
-            return Some(Resolved::Enum(e));
+        if self.enum_names.contains_key(name) {
+            return Some(Resolved::Enum);
         }
         if self.modules.iter().any(|m| m == name) {
             return Some(Resolved::Module(name.to_string()));
@@ -735,7 +733,7 @@ impl Lowerer {
     fn lower_nested_fun(&mut self, f: &ast::FunDecl, out: &mut Vec<Stmt>) {
         let local = self.declare_local(&f.name.name);
         let id = self.reserve_func();
-        let mut func = self.lower_fn_like(id, f.name.name.clone(), false, &f.params, &ast_block_expr(&f.body), true, f.span);
+        let mut func = self.lower_fn_like(f.name.name.clone(), false, &f.params, &ast_block_expr(&f.body), true, f.span);
         func.escapes = true;
         self.funcs[id as usize] = Some(func);
         let pat = Pat { kind: PatKind::Bind(local, None), span: f.name.span };
@@ -897,7 +895,7 @@ impl Lowerer {
             }
             A::Closure { params, body } => {
                 let id = self.reserve_func();
-                let mut f = self.lower_fn_like(id, "<closure>".into(), false, params, body, true, span);
+                let mut f = self.lower_fn_like("<closure>".into(), false, params, body, true, span);
                 f.escapes = true;
                 self.funcs[id as usize] = Some(f);
                 ExprKind::Closure(id)

@@ -973,22 +973,6 @@ impl<'a> FnCompiler<'a> {
         });
     }
 
-    fn binop_instr(op: BinOp, dst: Reg, a: Reg, b: Reg) -> Instr {
-        match op {
-            BinOp::Add => Instr::Add { dst, a, b },
-            BinOp::Sub => Instr::Sub { dst, a, b },
-            BinOp::Mul => Instr::Mul { dst, a, b },
-            BinOp::Div => Instr::Div { dst, a, b },
-            BinOp::Rem => Instr::Rem { dst, a, b },
-            BinOp::Pow => Instr::Pow { dst, a, b },
-            BinOp::BitAnd => Instr::BitAnd { dst, a, b },
-            BinOp::BitOr => Instr::BitOr { dst, a, b },
-            BinOp::BitXor => Instr::BitXor { dst, a, b },
-            BinOp::Shl => Instr::Shl { dst, a, b },
-            BinOp::Shr => Instr::Shr { dst, a, b },
-            _ => Instr::Eq { dst, a, b },
-        }
-    }
 
     // ----- places -------------------------------------------------------
 
@@ -1031,9 +1015,12 @@ impl<'a> FnCompiler<'a> {
                 let t = self.temp();
                 if let Some(op) = op {
                     self.load_handle(h, t);
-                    let v = self.expr_any(value);
-                    let ins = Self::binop_instr(op, t, t, v);
-                    self.emit(ins);
+                    let ty = match place {
+                        Place::Global(g) => self.program.globals[*g as usize].ty.clone(),
+                        Place::Local(id) => self.func.locals[*id as usize].ty.clone(),
+                        _ => hir::Ty::Dyn,
+                    };
+                    self.compound(op, &ty, t, value);
                 } else {
                     self.expr_into_shared(value, t);
                 }
@@ -1046,12 +1033,7 @@ impl<'a> FnCompiler<'a> {
                 if let Some(op) = op {
                     self.emit(f.get(t, o));
                     let ftype = self.field_type(&obj.ty, name);
-                    if let Some(ins) = small_int(value).and_then(|k| binary_k_instr(op, t, t, k)) {
-                        self.emit(ins);
-                    } else {
-                        let v = self.expr_any(value);
-                        self.binary_regs(op, &ftype, &value.ty, t, v, t);
-                    }
+                    self.compound(op, &ftype, t, value);
                 } else {
                     self.expr_into_shared(value, t);
                 }
@@ -1062,8 +1044,7 @@ impl<'a> FnCompiler<'a> {
                 let t = self.temp();
                 if let Some(op) = op {
                     self.emit(Instr::GetTupleIdx { dst: t, obj: o, idx: *i as u16 });
-                    let v = self.expr_any(value);
-                    self.emit(Self::binop_instr(op, t, t, v));
+                    self.compound(op, &hir::Ty::Dyn, t, value);
                 } else {
                     self.expr_into_shared(value, t);
                 }
@@ -1071,12 +1052,15 @@ impl<'a> FnCompiler<'a> {
             }
             Place::Index(obj, idx) => {
                 let o = self.place_unique(obj).0;
-                let i = self.expr_shared(idx);
+                let i = self.index_operand(idx);
                 let t = self.temp();
                 if let Some(op) = op {
                     self.emit(Instr::GetIndex { dst: t, obj: o, index: i });
-                    let v = self.expr_any(value);
-                    self.emit(Self::binop_instr(op, t, t, v));
+                    let elem = match &obj.ty {
+                        hir::Ty::Array(e) => (**e).clone(),
+                        _ => hir::Ty::Dyn,
+                    };
+                    self.compound(op, &elem, t, value);
                 } else {
                     self.expr_into_shared(value, t);
                 }
@@ -1084,6 +1068,32 @@ impl<'a> FnCompiler<'a> {
             }
         }
         self.next_temp = mark;
+    }
+
+    /// `t = t OP value` for a compound assignment whose target has type `ty`:
+    /// an immediate form for small constants, an in-place append for `+=` on
+    /// anything that may be a string (`AppendStr` is `+` for every other
+    /// type), else the (type-specialised) operator.
+    fn compound(&mut self, op: BinOp, ty: &hir::Ty, t: Reg, value: &'a Expr) {
+        if let Some(ins) = small_int(value).and_then(|k| binary_k_instr(op, t, t, k)) {
+            self.emit(ins);
+            return;
+        }
+        let v = self.expr_any(value);
+        if op == BinOp::Add && !ty.is_num() {
+            self.emit(Instr::AppendStr { dst: t, src: v });
+        } else {
+            self.binary_regs(op, ty, &value.ty, t, v, t);
+        }
+    }
+
+    /// An index for a place: kept in its own register until the store (the
+    /// value expression may reassign the variable it came from), and never
+    /// shared — an index is not retained (dict keys are copied).
+    fn index_operand(&mut self, idx: &'a Expr) -> Reg {
+        let i = self.temp();
+        self.expr_into(idx, i);
+        i
     }
 
     fn var_handle(&mut self, place: &Place) -> Handle {
@@ -1173,7 +1183,7 @@ impl<'a> FnCompiler<'a> {
             }
             E::Index(obj, idx) => {
                 let o = self.place_unique(obj).0;
-                let i = self.expr_shared(idx);
+                let i = self.index_operand(idx);
                 Handle::Index(o, i)
             }
             E::TupleIndex(obj, i) => {

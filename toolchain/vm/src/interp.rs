@@ -953,7 +953,7 @@ impl<'m> Vm<'m> {
                     let fields = self.stack[s..s + n].to_vec();
                     reg!(self, base, dst) = self.heap.alloc(Obj::Struct { def: def as u32, fields });
                 }
-                Instr::NewVariant { dst, base: b, def, variant } if module.enums[def as usize].variants[variant as usize].1 == 0 => {
+                Instr::NewVariant { dst, def, variant, .. } if module.enums[def as usize].variants[variant as usize].1 == 0 => {
                     reg!(self, base, dst) = self.unit_variant(def as u32, variant as u32);
                 }
                 Instr::NewVariant { dst, base: b, def, variant } => {
