@@ -598,8 +598,27 @@ impl Parser<'_> {
             self.expect_close(&close, open_tok.span)?;
             return Ok(mk(ExprKind::Array(Vec::new()), self.since(start)));
         }
+        if name.name == "matches" {
+            return self.matches_macro(&close, open_tok.span, start);
+        }
         let args = self.expr_list(&close, open_tok.span)?;
         Ok(mk(ExprKind::Macro { name, args }, self.since(start)))
+    }
+
+    /// `matches!(value, pattern)` or `matches!(value, pattern if guard)`,
+    /// after the opening delimiter: a `match` giving `true` or `false`.
+    fn matches_macro(&mut self, close: &TokenKind, open: Span, start: Span) -> PResult<Expr> {
+        let scrutinee = self.expr()?;
+        self.expect(&TokenKind::Comma, "`,` after the value in `matches!`")?;
+        let pat = self.pat_top()?;
+        let guard = if self.eat_kw(Kw::If) { Some(self.expr()?) } else { None };
+        self.eat(&TokenKind::Comma);
+        self.expect_close(close, open)?;
+        let span = self.since(start);
+        let arm = |pat, guard, value| MatchArm { pat, guard, body: mk(ExprKind::Bool(value), span), span };
+        let wild = Pat { kind: PatKind::Wild, span };
+        let arms = vec![arm(pat, guard, true), arm(wild, None, false)];
+        Ok(mk(ExprKind::Match { scrutinee: Box::new(scrutinee), arms }, span))
     }
 
     /// With `{` current after an uppercase name: does a struct literal
