@@ -908,7 +908,7 @@ impl Parser<'_> {
     fn try_expr(&mut self) -> PResult<Expr> {
         let start = self.bump().span;
         let body = self.block()?;
-        let mut catch = None;
+        let mut clauses = Vec::new();
         while self.eat_kw(Kw::Catch) {
             let pat = if self.at(&TokenKind::LBrace) {
                 Pat { kind: PatKind::Wild, span: self.prev_span() }
@@ -916,10 +916,40 @@ impl Parser<'_> {
                 self.pat_no_alt()?
             };
             let block = self.block()?;
-            catch.get_or_insert((pat, block));
+            clauses.push((pat, block));
         }
+        let catch = Self::merge_catch_clauses(clauses);
         let finally = if self.eat_kw(Kw::Finally) { Some(self.block()?) } else { None };
         Ok(mk(ExprKind::Try { body, catch, finally }, self.since(start)))
+    }
+
+    /// Several `catch pat { … }` clauses (or one with a refutable pattern)
+    /// are tried in order, like match arms; when none matches, the exception
+    /// propagates. That is one catch that
+    /// binds the exception and matches on it, rethrowing in a last arm. The
+    /// binding's name cannot be written in source (`#` starts a comment), so
+    /// it cannot capture a user variable.
+    fn merge_catch_clauses(mut clauses: Vec<(Pat, Block)>) -> Option<(Pat, Block)> {
+        let plain = |p: &Pat| matches!(p.kind, PatKind::Wild | PatKind::Bind { sub: None, .. });
+        if clauses.is_empty() || (clauses.len() == 1 && plain(&clauses[0].0)) {
+            return clauses.pop();
+        }
+        let span = clauses[0].0.span.to(clauses[clauses.len() - 1].1.span);
+        let name = "#caught".to_string();
+        let caught = || mk(ExprKind::Ident(name.clone()), span);
+        let mut arms: Vec<MatchArm> = clauses
+            .into_iter()
+            .map(|(pat, block)| {
+                let arm_span = pat.span.to(block.span);
+                MatchArm { pat, guard: None, body: mk(ExprKind::Block(block), arm_span), span: arm_span }
+            })
+            .collect();
+        let rethrow = mk(ExprKind::Throw(Box::new(caught())), span);
+        arms.push(MatchArm { pat: Pat { kind: PatKind::Wild, span }, guard: None, body: rethrow, span });
+        let matched = mk(ExprKind::Match { scrutinee: Box::new(caught()), arms }, span);
+        let binding = Pat { kind: PatKind::Bind { name: Ident { name: name.clone(), span }, sub: None }, span };
+        let body = Block { stmts: vec![Stmt { kind: StmtKind::Expr { expr: matched, semi: false }, span }], span };
+        Some((binding, body))
     }
 
     /// `|a, b| body`, `|| body`, `move |x| body`, `|x: i32| -> i32 { x }`.
