@@ -5,6 +5,7 @@
 //! fills in static types. [`check`] runs both and is what the back ends call.
 
 pub mod dump;
+mod entry;
 pub mod hir;
 pub mod lower;
 pub mod promote;

@@ -787,6 +787,9 @@ impl Lowerer {
                 }
             }
             A::Assign { op, target, value } => {
+                if let Some(block) = crate::entry::desugar_assign(target, *op, value, span) {
+                    return self.lower_expr(&block);
+                }
                 let value = self.boxed(value);
                 match self.lower_place(target) {
                     Some(place) => ExprKind::Assign { place, op: *op, value },
@@ -797,7 +800,12 @@ impl Lowerer {
                 }
             }
             A::Call { callee, args } => return self.lower_call(callee, args, span),
-            A::MethodCall { receiver, method, args, .. } => return self.lower_method_call(receiver, method, args, span),
+            A::MethodCall { receiver, method, args, .. } => {
+                if let Some(block) = crate::entry::desugar_value(e) {
+                    return self.lower_expr(&block);
+                }
+                return self.lower_method_call(receiver, method, args, span);
+            }
             A::Macro { name, args } => return self.lower_macro(name, args, span),
             A::Field { expr: inner, name } => ExprKind::Field(self.boxed(inner), name.name.clone()),
             A::TupleIndex { expr: inner, index } => ExprKind::TupleIndex(self.boxed(inner), *index),
