@@ -496,6 +496,30 @@ fn number_method(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> VmResu
 }
 
 fn string_method(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> MethodResult {
+    // `push_str`/`push` append in place: the compiler made the receiver
+    // unique (they are mutators), and copying it first would make a loop of
+    // appends quadratic.
+    if let ("push_str" | "push", Value::Obj(r), [x]) = (name, recv, args) {
+        if vm.heap.is_shared(r) {
+            // Reached without copy-on-write preparation: build a new string.
+            let mut t = vm.str_of(recv).unwrap_or("").to_string();
+            t.push_str(&concat_text(vm, *x));
+            let nv = new_str(vm, t);
+            return Ok((Value::Nil, Some(nv)));
+        }
+        let appended = match x {
+            Value::Obj(src) => vm.heap.append_str(r, *src),
+            _ => false,
+        };
+        if !appended {
+            let text = concat_text(vm, *x);
+            vm.heap.note_growth(text.len());
+            if let Obj::Str(st) = vm.heap.get_mut(r) {
+                st.push_str(&text);
+            }
+        }
+        return Ok((Value::Nil, None));
+    }
     let s = vm.str_of(recv).unwrap_or("").to_string();
     let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
     let arg_str = |vm: &Vm, i: usize| -> VmResult<String> {
@@ -670,13 +694,13 @@ fn sort_values(vm: &mut Vm, items: &mut [Value], cmp: Option<Value>) -> VmResult
     Ok(())
 }
 
-fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult {
+/// Array methods that read or update the receiver in place. They must not
+/// copy the elements first: `push` in a loop would be quadratic.
+fn array_method_in_place(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> VmResult<Option<Value>> {
     let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
-    let recv = Value::Obj(r);
-    let items = array_items(&vm.heap, r).clone();
     let v = match name {
-        "len" | "count" if args.is_empty() => Value::Int(items.len() as i64),
-        "is_empty" => Value::Bool(items.is_empty()),
+        "len" | "count" if args.is_empty() => Value::Int(array_items(&vm.heap, r).len() as i64),
+        "is_empty" => Value::Bool(array_items(&vm.heap, r).is_empty()),
         "push" | "append" => {
             vm.heap.note_growth(16);
             array_mut(&mut vm.heap, r).push(arg(0));
@@ -732,7 +756,36 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
             a.swap(i as usize, j as usize);
             Value::Nil
         }
-        "contains" => Value::Bool(items.iter().any(|x| equal(&vm.heap, *x, arg(0)))),
+        "contains" => {
+            let x = arg(0);
+            Value::Bool(array_items(&vm.heap, r).iter().any(|it| equal(&vm.heap, *it, x)))
+        }
+        "first" => {
+            let v = array_items(&vm.heap, r).first().copied();
+            option(vm, v)
+        }
+        "last" => {
+            let v = array_items(&vm.heap, r).last().copied();
+            option(vm, v)
+        }
+        "get" => {
+            let i = int_arg(vm, arg(0))?;
+            let v = if i >= 0 { array_items(&vm.heap, r).get(i as usize).copied() } else { None };
+            option(vm, v)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(v))
+}
+
+fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult {
+    if let Some(v) = array_method_in_place(vm, r, name, args)? {
+        return Ok((v, None));
+    }
+    let arg = |i: usize| args.get(i).copied().unwrap_or(Value::Nil);
+    let recv = Value::Obj(r);
+    let items = array_items(&vm.heap, r).clone();
+    let v = match name {
         "index_of" | "position" if !matches!(arg(0), Value::Obj(_) | Value::Func(_)) || name == "index_of" => {
             let p = items.iter().position(|x| equal(&vm.heap, *x, arg(0)));
             if name == "index_of" { Value::Int(p.map_or(-1, |p| p as i64)) } else { option(vm, p.map(|p| Value::Int(p as i64))) }
@@ -747,13 +800,6 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
                 }
             }
             option(vm, found)
-        }
-        "first" => option(vm, items.first().copied()),
-        "last" => option(vm, items.last().copied()),
-        "get" => {
-            let i = int_arg(vm, arg(0))?;
-            let v = if i >= 0 { items.get(i as usize).copied() } else { None };
-            option(vm, v)
         }
         "map" => {
             let out = map_items(vm, &items, arg(0), |_, _, r| Ok(Some(r)))?;

@@ -127,6 +127,19 @@ impl Heap {
         }
     }
 
+    /// `dict[key] = v` where `key` is a string object, without copying the
+    /// key unless it is new. False if `dict` is not a dict or `key` not a string.
+    pub fn dict_set_str(&mut self, dict: ObjRef, key: ObjRef, v: Value) -> bool {
+        let Ok([d, k]) = self.slots.get_disjoint_mut([dict as usize, key as usize]) else { return false };
+        match (&mut d.obj, &k.obj) {
+            (Obj::Dict(d), Obj::Str(k)) => {
+                d.insert(k, v);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Records growth of an existing object (e.g. `push`) for GC pacing.
     pub fn note_growth(&mut self, bytes: usize) {
         self.allocated += bytes;

@@ -389,6 +389,11 @@ pub fn set_index(vm: &mut Vm, o: Value, i: Value, v: Value) -> VmResult<()> {
     let Value::Obj(r) = o else {
         return Err(Fail::msg(format!("Type error: Cannot index-assign {}", vm.type_name(o))));
     };
+    if let Value::Obj(k) = i {
+        if vm.heap.dict_set_str(r, k, v) {
+            return Ok(());
+        }
+    }
     let key = match vm.heap.get(r) {
         Obj::Dict(_) => Some(dict_key(vm, i)?),
         _ => None,
