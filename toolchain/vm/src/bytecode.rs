@@ -26,6 +26,9 @@ pub enum Instr {
     LoadBool { dst: Reg, v: bool },
     GetGlobal { dst: Reg, g: u32 },
     SetGlobal { g: u32, src: Reg },
+    /// Loads global `g` for mutation: copies it first if it is shared (and
+    /// stores the copy back), like `GetGlobal; MakeUnique; SetGlobal`.
+    GetGlobalMut { dst: Reg, g: u32 },
     /// Reads the value in the cell of capture `idx` of the running closure.
     GetUpval { dst: Reg, idx: u16 },
     SetUpval { idx: u16, src: Reg },
@@ -219,7 +222,13 @@ impl Instr {
                 f(src, Read);
                 f(dst, Write)
             }
-            Instr::LoadK { dst, .. } | Instr::LoadInt { dst, .. } | Instr::LoadNil { dst } | Instr::LoadBool { dst, .. } | Instr::GetGlobal { dst, .. } | Instr::GetUpval { dst, .. } => f(dst, Write),
+            Instr::LoadK { dst, .. }
+            | Instr::LoadInt { dst, .. }
+            | Instr::LoadNil { dst }
+            | Instr::LoadBool { dst, .. }
+            | Instr::GetGlobal { dst, .. }
+            | Instr::GetGlobalMut { dst, .. }
+            | Instr::GetUpval { dst, .. } => f(dst, Write),
             Instr::SetGlobal { src, .. } | Instr::SetUpval { src, .. } | Instr::Return { src } | Instr::Throw { src } => f(src, Read),
             Instr::GetCell { dst, cell } => {
                 f(cell, Read);
@@ -627,6 +636,7 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
         Instr::LoadK { dst, k } => format!("LoadK r{dst} = {}", konst(k)),
         Instr::GetGlobal { dst, g } => format!("GetGlobal r{dst} = {}", m.globals.get(g as usize).map_or("?", |s| s)),
         Instr::SetGlobal { g, src } => format!("SetGlobal {} = r{src}", m.globals.get(g as usize).map_or("?", |s| s)),
+        Instr::GetGlobalMut { dst, g } => format!("GetGlobalMut r{dst} = {}", m.globals.get(g as usize).map_or("?", |s| s)),
         Instr::Call { dst, base, argc, proto } => {
             format!("Call r{dst} = {}(r{base}..+{argc})", m.protos.get(proto as usize).map_or("?", |p| &p.name))
         }

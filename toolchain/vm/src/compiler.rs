@@ -118,6 +118,24 @@ fn mutates_self(f: &hir::Function, user_methods: &std::collections::HashSet<Stri
     mutates
 }
 
+/// Whether evaluating `e` may write local `id`'s register: an assignment to
+/// it or to a place inside it, or a (possibly mutating) method call on it.
+fn writes_local(e: &Expr, id: hir::LocalId) -> bool {
+    let mut writes = false;
+    ruchy_hir::visit::walk(e, &mut |x| match &x.kind {
+        E::Assign { place, .. } => {
+            writes |= match place {
+                Place::Local(l) => *l == id,
+                Place::Field(a, _) | Place::Index(a, _) | Place::TupleIndex(a, _) => place_root(a) == Some(id),
+                _ => false,
+            }
+        }
+        E::MethodCall { receiver, .. } => writes |= place_root(receiver) == Some(id),
+        _ => {}
+    });
+    writes
+}
+
 /// The method a call on a receiver of static type `recv` dispatches to.
 fn static_method(program: &hir::Program, recv: &hir::Ty, name: &str) -> Option<hir::FuncId> {
     let owner = match recv {
@@ -1052,7 +1070,7 @@ impl<'a> FnCompiler<'a> {
             }
             Place::Index(obj, idx) => {
                 let o = self.place_unique(obj).0;
-                let i = self.index_operand(idx);
+                let i = self.index_operand(idx, Some(value));
                 let t = self.temp();
                 if let Some(op) = op {
                     self.emit(Instr::GetIndex { dst: t, obj: o, index: i });
@@ -1087,10 +1105,16 @@ impl<'a> FnCompiler<'a> {
         }
     }
 
-    /// An index for a place: kept in its own register until the store (the
-    /// value expression may reassign the variable it came from), and never
-    /// shared — an index is not retained (dict keys are copied).
-    fn index_operand(&mut self, idx: &'a Expr) -> Reg {
+    /// An index for a place store, never shared (an index is not retained:
+    /// dict keys are copied). A plain local is used in place unless `later`
+    /// (what runs before the store) may reassign it; otherwise the index is
+    /// copied into its own register.
+    fn index_operand(&mut self, idx: &'a Expr, later: Option<&Expr>) -> Reg {
+        if let (E::Local(id), Some(later)) = (&idx.kind, later) {
+            if !self.captured(*id) && !writes_local(later, *id) {
+                return self.local_reg[*id as usize];
+            }
+        }
         let i = self.temp();
         self.expr_into(idx, i);
         i
@@ -1176,14 +1200,19 @@ impl<'a> FnCompiler<'a> {
             }
             E::Local(id) => Handle::Cell(self.local_reg[*id as usize]),
             E::Capture(i) => Handle::Upval(*i as u16),
-            E::Global(g) => Handle::Global(*g),
+            E::Global(g) => {
+                let t = self.temp();
+                self.emit(Instr::GetGlobalMut { dst: t, g: *g });
+                return (t, Handle::Global(*g));
+            }
             E::Field(obj, name) => {
                 let o = self.place_unique(obj).0;
                 Handle::Field(o, self.field_ref(&obj.ty, name))
             }
             E::Index(obj, idx) => {
                 let o = self.place_unique(obj).0;
-                let i = self.index_operand(idx);
+                // What runs before the store is not known here: copy the index.
+                let i = self.index_operand(idx, None);
                 Handle::Index(o, i)
             }
             E::TupleIndex(obj, i) => {

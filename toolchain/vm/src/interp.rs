@@ -500,6 +500,11 @@ impl<'m> Vm<'m> {
                 Instr::LoadBool { dst, v } => reg!(self, base, dst) = Value::Bool(v),
                 Instr::GetGlobal { dst, g } => reg!(self, base, dst) = self.globals[g as usize],
                 Instr::SetGlobal { g, src } => self.globals[g as usize] = reg!(self, base, src),
+                Instr::GetGlobalMut { dst, g } => {
+                    let v = self.heap.make_unique(self.globals[g as usize]);
+                    self.globals[g as usize] = v;
+                    reg!(self, base, dst) = v;
+                }
                 Instr::GetUpval { dst, idx } => {
                     let cell = self.upval_cell(frame!().closure, idx);
                     reg!(self, base, dst) = match self.heap.get(cell) {

@@ -174,6 +174,7 @@ fn dst_mut(i: &mut Instr) -> Option<&mut Reg> {
         | Instr::LoadNil { dst }
         | Instr::LoadBool { dst, .. }
         | Instr::GetGlobal { dst, .. }
+        | Instr::GetGlobalMut { dst, .. }
         | Instr::GetUpval { dst, .. }
         | Instr::GetCell { dst, .. }
         | Instr::Add { dst, .. }
