@@ -259,6 +259,43 @@ struct FnCompiler<'a> {
     /// offset overflowed and the function is compiled again).
     long_jumps: bool,
     short_jump_overflow: bool,
+    /// Constants used inside loops that need a load instruction (ints beyond
+    /// the 16-bit immediates, floats): each gets a register, loaded once on
+    /// entry, instead of a load per use per iteration.
+    const_regs: Vec<(ConstKey, Reg)>,
+}
+
+/// A numeric constant, compared bit-for-bit (`0.0` and `-0.0` differ).
+#[derive(Clone, Copy, PartialEq)]
+enum ConstKey {
+    Int(i64),
+    Float(u64),
+}
+
+impl ConstKey {
+    fn of(c: &Const) -> Option<ConstKey> {
+        match c {
+            Const::Int(n) if i16::try_from(*n).is_err() => Some(ConstKey::Int(*n)),
+            Const::Float(f) => Some(ConstKey::Float(f.to_bits())),
+            _ => None,
+        }
+    }
+}
+
+/// At most this many constants are kept in registers per function.
+const MAX_HOISTED_CONSTS: usize = 16;
+
+/// The constants worth a register: those evaluated inside a loop.
+fn loop_constants(e: &Expr, in_loop: bool, out: &mut Vec<(ConstKey, Const)>) {
+    if let (E::Const(c), true) = (&e.kind, in_loop) {
+        if let Some(k) = ConstKey::of(c) {
+            if out.len() < MAX_HOISTED_CONSTS && !out.iter().any(|(x, _)| *x == k) {
+                out.push((k, c.clone()));
+            }
+        }
+    }
+    let inner = in_loop || matches!(e.kind, E::While { .. } | E::WhileLet { .. } | E::Loop { .. } | E::For { .. });
+    ruchy_hir::visit::for_each_child(e, &mut |c| loop_constants(c, inner, out));
 }
 
 /// A small integer constant operand, for the `…IK` instruction forms.
@@ -321,6 +358,7 @@ impl<'a> FnCompiler<'a> {
             cur_span: func.span.start,
             long_jumps: false,
             short_jump_overflow: false,
+            const_regs: vec![],
         }
     }
 
@@ -473,6 +511,13 @@ impl<'a> FnCompiler<'a> {
                 self.emit(Instr::NewCell { dst: r, src: r });
             }
         }
+        let mut consts = vec![];
+        loop_constants(&self.func.body, false, &mut consts);
+        for (key, c) in consts {
+            let r = self.temp();
+            self.konst(&c, r);
+            self.const_regs.push((key, r));
+        }
         let result = self.temp();
         let body = &self.func.body;
         self.expr_into(body, result);
@@ -565,6 +610,12 @@ impl<'a> FnCompiler<'a> {
         if let E::Local(id) = e.kind {
             if !self.captured(id) {
                 return self.local_reg[id as usize];
+            }
+        }
+        if let E::Const(c) = &e.kind {
+            let key = ConstKey::of(c);
+            if let Some(&(_, r)) = self.const_regs.iter().find(|(k, _)| Some(*k) == key) {
+                return r;
             }
         }
         let t = self.temp();
