@@ -146,9 +146,26 @@ fn static_method(program: &hir::Program, recv: &hir::Ty, name: &str) -> Option<h
     program.methods.iter().find(|m| m.owner == owner && m.name == name).map(|m| m.func)
 }
 
-/// A value that needs `Share` when copied out of a place: scalars never do.
+/// Whether `e`'s value may be an object that some place (variable, field,
+/// element, enum payload) still references, so that keeping it elsewhere
+/// needs `Share`: place reads, `?` (the payload stays in the Option), and
+/// every expression that passes one of its operands' values through (`if`,
+/// `match`, blocks, `&&`/`||`/`??`, `try`, casts to user types). Scalars
+/// never need it.
 fn needs_share(e: &Expr) -> bool {
-    is_place_read(e) && !matches!(e.ty, hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool | hir::Ty::Nil)
+    if matches!(e.ty, hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool | hir::Ty::Nil) {
+        return false;
+    }
+    match &e.kind {
+        E::Local(_) | E::Capture(_) | E::Global(_) | E::Field(..) | E::Index(..) | E::TupleIndex(..) | E::Question(_) => true,
+        E::If { then, else_, .. } => needs_share(then) || else_.as_deref().is_some_and(needs_share),
+        E::Match { arms, .. } => arms.iter().any(|a| needs_share(&a.body)),
+        E::Block(stmts) => matches!(stmts.last(), Some(Stmt::Expr(x)) if needs_share(x)),
+        E::And(a, b) | E::Or(a, b) | E::Coalesce(a, b) => needs_share(a) || needs_share(b),
+        E::Try { body, catch, .. } => needs_share(body) || catch.as_ref().is_some_and(|(_, c)| needs_share(c)),
+        E::Cast(x, ty) => CastKind::from_type_name(ty).is_none() && needs_share(x),
+        _ => false,
+    }
 }
 
 impl Pool {
@@ -527,7 +544,7 @@ impl<'a> FnCompiler<'a> {
                 self.emit(Instr::Call { dst: base, base, argc: 0, proto: main as u16 });
             }
             self.emit(Instr::LoadNil { dst: result });
-        } else if needs_share(body) || matches!(&body.kind, E::Block(s) if matches!(s.last(), Some(Stmt::Expr(e)) if needs_share(e))) {
+        } else if needs_share(body) {
             self.emit(Instr::Share { reg: result });
         }
         self.emit(Instr::Return { src: result });
@@ -998,6 +1015,21 @@ impl<'a> FnCompiler<'a> {
                 self.emit(binary_k_instr(op, dst, ra, k).expect("checked above"));
                 return;
             }
+        }
+        // `f(x) + ","`, `a + b + c`: a string that was just made (not read
+        // from a place, not a shared constant) has no other reference, so
+        // the right operand is appended to it in place instead of copying
+        // both into a third string. (`AppendStr` is plain `+` otherwise.)
+        let strings = a.ty == hir::Ty::Str || b.ty == hir::Ty::Str;
+        if op == BinOp::Add && strings && !a.ty.is_num() && !needs_share(a) && !matches!(a.kind, E::Const(_)) {
+            let t = self.temp();
+            self.expr_into(a, t);
+            let rb = self.expr_any(b);
+            self.emit(Instr::AppendStr { dst: t, src: rb });
+            if t != dst {
+                self.emit(Instr::Move { dst, src: t });
+            }
+            return;
         }
         let ra = self.expr_any(a);
         let rb = self.expr_any(b);
