@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn branches_return_directly() {
-        let m = compile("fun f(n) { if n < 2 { n } else { n - 1 } }");
+        let m = compile("fun f(n) { if n < 2 { n } else { n - 1 } }\nprintln(f(5))");
         let code = body(&m, "f");
         assert_eq!(code.iter().filter(|i| matches!(i, Instr::Return { .. })).count(), 2, "{code:?}");
         assert!(!code.iter().any(|i| matches!(i, Instr::Jmp { .. })), "{code:?}");
