@@ -123,6 +123,8 @@ enum Intrinsic {
     Cos,
     Len,
     ToString,
+    Push,
+    ContainsKey,
 }
 
 impl Intrinsic {
@@ -138,6 +140,8 @@ impl Intrinsic {
                 "cos" => Intrinsic::Cos,
                 "len" => Intrinsic::Len,
                 "to_string" => Intrinsic::ToString,
+                "push" => Intrinsic::Push,
+                "contains_key" => Intrinsic::ContainsKey,
                 _ => Intrinsic::None,
             },
             _ => Intrinsic::None,
@@ -886,8 +890,15 @@ impl<'m> Vm<'m> {
                     self.maybe_collect();
                     let recv_slot = base + b as usize;
                     let recv = self.stack[recv_slot];
+                    let intrinsic = self.intrinsics[name as usize];
                     if argc == 0 {
-                        if let Some(v) = self.intrinsic_method(self.intrinsics[name as usize], recv) {
+                        if let Some(v) = self.intrinsic_method(intrinsic, recv) {
+                            reg!(self, base, dst) = v;
+                            continue;
+                        }
+                    } else if argc == 1 && intrinsic != Intrinsic::None {
+                        let arg = self.stack[recv_slot + 1];
+                        if let Some(v) = tryv!(self.intrinsic_method1(intrinsic, recv, arg)) {
                             reg!(self, base, dst) = v;
                             continue;
                         }
@@ -1240,6 +1251,25 @@ impl<'m> Vm<'m> {
                 _ => None,
             },
             _ => None,
+        }
+    }
+
+    /// One-argument built-in methods with an inline fast path (same results
+    /// as `builtins::call_method`).
+    fn intrinsic_method1(&mut self, m: Intrinsic, recv: Value, arg: Value) -> VmResult<Option<Value>> {
+        let Value::Obj(r) = recv else { return Ok(None) };
+        match (m, self.heap.get(r)) {
+            // The compiler made the receiver unique (`push` is a mutator);
+            // a shared one takes the generic path, which copies.
+            (Intrinsic::Push, Obj::Array(_)) if !self.heap.is_shared(r) => {
+                self.heap.note_growth(16);
+                if let Obj::Array(a) = self.heap.get_mut(r) {
+                    a.push(arg);
+                }
+                Ok(Some(Value::Nil))
+            }
+            (Intrinsic::ContainsKey, Obj::Dict(_)) => Ok(Some(Value::Bool(crate::ops::dict_lookup(self, r, arg)?.is_some()))),
+            _ => Ok(None),
         }
     }
 
