@@ -229,7 +229,10 @@ pub fn call_builtin(vm: &mut Vm, idx: u16, args: &[Value]) -> VmResult<Value> {
                 Min => ord != Some(std::cmp::Ordering::Greater),
                 _ => ord != Some(std::cmp::Ordering::Less),
             };
-            if pick_first { arg(0) } else { arg(1) }
+            // The caller still holds both arguments.
+            let v = if pick_first { arg(0) } else { arg(1) };
+            vm.heap.share(v);
+            v
         }
         Abs => return call_method_value(vm, arg(0), "abs", &[]),
         Pow => ops::pow(vm, arg(0), arg(1))?,
@@ -382,7 +385,13 @@ fn method_on(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> MethodResu
             Obj::Str(_) => return string_method(vm, recv, name, args),
             Obj::Array(_) => return array_method(vm, r, name, args),
             Obj::Dict(_) => return dict_method(vm, r, name, args),
-            Obj::Enum { def, .. } if *def <= ruchy_hir::RESULT_ENUM => return option_method(vm, recv, name, args).map(|v| (v, None)),
+            Obj::Enum { def, .. } if *def <= ruchy_hir::RESULT_ENUM => {
+                // The result is often the payload the receiver still holds
+                // (`unwrap_or`, `expect`, …): it must be copied on mutation.
+                let v = option_method(vm, recv, name, args)?;
+                vm.heap.share(v);
+                return Ok((v, None));
+            }
             Obj::Range { .. } => {
                 if name == "contains" {
                     let Obj::Range { start, end, inclusive } = vm.heap.get(r).clone() else { unreachable!() };
