@@ -306,7 +306,13 @@ fn option(vm: &mut Vm, v: Option<Value>) -> Value {
     }
 }
 
+/// A new array of `items`. Its elements may also live elsewhere (the
+/// receiver of `filter`, `take`, …), so they are marked shared: mutating one
+/// through the new array then copies it (value semantics).
 fn new_array(vm: &mut Vm, items: Vec<Value>) -> Value {
+    for it in &items {
+        vm.heap.share(*it);
+    }
     vm.heap.alloc(Obj::Array(items))
 }
 
@@ -1061,7 +1067,7 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
         "windows" | "chunks" => {
             let n = int_arg(vm, arg(0))?.max(1) as usize;
             let groups: Vec<Vec<Value>> = if name == "windows" { items.windows(n).map(<[Value]>::to_vec).collect() } else { items.chunks(n).map(<[Value]>::to_vec).collect() };
-            let arrs: Vec<Value> = groups.into_iter().map(|g| vm.heap.alloc(Obj::Array(g))).collect();
+            let arrs: Vec<Value> = groups.into_iter().map(|g| new_array(vm, g)).collect();
             new_array(vm, arrs)
         }
         _ => return err(format!("Unknown array method: {name}")),
