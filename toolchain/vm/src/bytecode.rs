@@ -115,6 +115,14 @@ pub enum Instr {
     JmpIfNotNil { src: Reg, off: i32 },
     /// Loop back-edge: a GC safepoint, then an unconditional jump.
     JmpBack { off: i32 },
+    /// The bottom test of a `while` loop over ints (the top test is only run
+    /// on entry): a GC safepoint, then jump back when `a OP b` holds.
+    LoopIfLtI { a: Reg, b: Reg, off: i16 },
+    LoopIfLeI { a: Reg, b: Reg, off: i16 },
+    LoopIfLtIK { a: Reg, k: i16, off: i16 },
+    LoopIfLeIK { a: Reg, k: i16, off: i16 },
+    LoopIfGtIK { a: Reg, k: i16, off: i16 },
+    LoopIfGeIK { a: Reg, k: i16, off: i16 },
 
     /// Calls function `proto` with `argc` arguments in `base..base+argc`;
     /// the callee's frame starts at `base`; the result goes to `dst`.
@@ -287,10 +295,13 @@ impl Instr {
             | Instr::JmpIfNotLtI { a, b, .. }
             | Instr::JmpIfNotLeI { a, b, .. }
             | Instr::JmpIfNotEq { a, b, .. }
-            | Instr::JmpIfEq { a, b, .. } => {
+            | Instr::JmpIfEq { a, b, .. }
+            | Instr::LoopIfLtI { a, b, .. }
+            | Instr::LoopIfLeI { a, b, .. } => {
                 f(a, Read);
                 f(b, Read)
             }
+            Instr::LoopIfLtIK { a, .. } | Instr::LoopIfLeIK { a, .. } | Instr::LoopIfGtIK { a, .. } | Instr::LoopIfGeIK { a, .. } => f(a, Read),
             Instr::DictGetOr { dst, base, .. } => {
                 range(base, 3, f);
                 f(dst, Write)
@@ -403,6 +414,12 @@ impl Instr {
             | Instr::JmpIfNotEq { off, .. }
             | Instr::JmpIfEq { off, .. }
             | Instr::DictGetOr { off, .. }
+            | Instr::LoopIfLtI { off, .. }
+            | Instr::LoopIfLeI { off, .. }
+            | Instr::LoopIfLtIK { off, .. }
+            | Instr::LoopIfLeIK { off, .. }
+            | Instr::LoopIfGtIK { off, .. }
+            | Instr::LoopIfGeIK { off, .. }
             | Instr::IterNext { off, .. } => off as i64,
             _ => return None,
         };
@@ -430,6 +447,12 @@ impl Instr {
             | Instr::JmpIfNotEq { off, .. }
             | Instr::JmpIfEq { off, .. }
             | Instr::DictGetOr { off, .. }
+            | Instr::LoopIfLtI { off, .. }
+            | Instr::LoopIfLeI { off, .. }
+            | Instr::LoopIfLtIK { off, .. }
+            | Instr::LoopIfLeIK { off, .. }
+            | Instr::LoopIfGtIK { off, .. }
+            | Instr::LoopIfGeIK { off, .. }
             | Instr::IterNext { off, .. } => match short {
                 Ok(o) => *off = o,
                 Err(_) => return false,
@@ -619,6 +642,12 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
         Instr::JmpIfNil { src, off } => format!("JmpIfNil r{src} {}", target(off as i64)),
         Instr::JmpIfNotNil { src, off } => format!("JmpIfNotNil r{src} {}", target(off as i64)),
         Instr::JmpBack { off } => format!("JmpBack {}", target(off as i64)),
+        Instr::LoopIfLtI { a, b, off } => format!("LoopIfLtI r{a} r{b} {}", target(off as i64)),
+        Instr::LoopIfLeI { a, b, off } => format!("LoopIfLeI r{a} r{b} {}", target(off as i64)),
+        Instr::LoopIfLtIK { a, k, off } => format!("LoopIfLtIK r{a} {k} {}", target(off as i64)),
+        Instr::LoopIfLeIK { a, k, off } => format!("LoopIfLeIK r{a} {k} {}", target(off as i64)),
+        Instr::LoopIfGtIK { a, k, off } => format!("LoopIfGtIK r{a} {k} {}", target(off as i64)),
+        Instr::LoopIfGeIK { a, k, off } => format!("LoopIfGeIK r{a} {k} {}", target(off as i64)),
         Instr::JmpIfNotLtIK { a, k, off } => format!("JmpIfNotLtIK r{a} {k} {}", target(off as i64)),
         Instr::JmpIfNotLeIK { a, k, off } => format!("JmpIfNotLeIK r{a} {k} {}", target(off as i64)),
         Instr::JmpIfNotGtIK { a, k, off } => format!("JmpIfNotGtIK r{a} {k} {}", target(off as i64)),

@@ -136,6 +136,14 @@ fn writes_local(e: &Expr, id: hir::LocalId) -> bool {
     writes
 }
 
+/// A `while` condition that `inverted_while` handles: an ordering
+/// comparison of two proven ints, or of an int and a small constant.
+fn int_loop_test(cond: &Expr) -> bool {
+    let E::Binary(BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, a, b) = &cond.kind else { return false };
+    let int = |e: &Expr| e.ty == hir::Ty::Int;
+    (int(a) && int(b)) || (int(a) && small_int(b).is_some()) || (int(b) && small_int(a).is_some())
+}
+
 /// The method a call on a receiver of static type `recv` dispatches to.
 fn static_method(program: &hir::Program, recv: &hir::Ty, name: &str) -> Option<hir::FuncId> {
     let owner = match recv {
@@ -814,6 +822,7 @@ impl<'a> FnCompiler<'a> {
                 }
             }
             E::Match { scrutinee, arms, exhaustive_error } => self.match_expr(scrutinee, arms, *exhaustive_error, dst),
+            E::While { cond, body } if !self.long_jumps && int_loop_test(cond) => self.inverted_while(cond, body, dst),
             E::While { cond, body } => {
                 let start = self.code.len();
                 let exit = self.cond_jump(cond);
@@ -1496,6 +1505,66 @@ impl<'a> FnCompiler<'a> {
             self.jump_here(c);
         }
         self.jump_back(_start);
+    }
+
+    /// `while a < b { body }` on ints, laid out as
+    /// `if !(a < b) goto exit; top: body; cont: LoopIfLtI a b top; exit:` —
+    /// one instruction per iteration less than testing at the top and
+    /// jumping back. The bottom test is also the loop's GC safepoint.
+    fn inverted_while(&mut self, cond: &'a Expr, body: &'a Expr, dst: Reg) {
+        let exit = self.cond_jump(cond);
+        let top = self.code.len();
+        self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result: None, try_depth: self.tries.len() });
+        let mark = self.next_temp;
+        let t = self.temp();
+        self.expr_into(body, t);
+        self.next_temp = mark;
+        let conts = std::mem::take(&mut self.loops.last_mut().unwrap().continues);
+        for c in conts {
+            self.jump_here(c);
+        }
+        self.loop_test(cond, top);
+        self.next_temp = mark;
+        self.jump_here(exit);
+        let l = self.loops.pop().unwrap();
+        self.finish_loop(l, top);
+        self.emit(Instr::LoadNil { dst });
+    }
+
+    /// Emits the bottom test of `inverted_while`: jump to `top` when `cond`
+    /// (accepted by `int_loop_test`) holds.
+    fn loop_test(&mut self, cond: &'a Expr, top: usize) {
+        let E::Binary(op, a, b) = &cond.kind else { unreachable!("checked by int_loop_test") };
+        let ins = if let Some(k) = small_int(b) {
+            let a = self.expr_any(a);
+            match op {
+                BinOp::Lt => Instr::LoopIfLtIK { a, k, off: 0 },
+                BinOp::Le => Instr::LoopIfLeIK { a, k, off: 0 },
+                BinOp::Gt => Instr::LoopIfGtIK { a, k, off: 0 },
+                _ => Instr::LoopIfGeIK { a, k, off: 0 },
+            }
+        } else if let Some(k) = small_int(a) {
+            // `k < b` is `b > k`, and so on.
+            let a = self.expr_any(b);
+            match op {
+                BinOp::Lt => Instr::LoopIfGtIK { a, k, off: 0 },
+                BinOp::Le => Instr::LoopIfGeIK { a, k, off: 0 },
+                BinOp::Gt => Instr::LoopIfLtIK { a, k, off: 0 },
+                _ => Instr::LoopIfLeIK { a, k, off: 0 },
+            }
+        } else {
+            let (ra, rb) = (self.expr_any(a), self.expr_any(b));
+            match op {
+                BinOp::Lt => Instr::LoopIfLtI { a: ra, b: rb, off: 0 },
+                BinOp::Le => Instr::LoopIfLeI { a: ra, b: rb, off: 0 },
+                BinOp::Gt => Instr::LoopIfLtI { a: rb, b: ra, off: 0 },
+                _ => Instr::LoopIfLeI { a: rb, b: ra, off: 0 },
+            }
+        };
+        let at = self.emit(ins);
+        if !self.code[at].set_jump_target(at, top) {
+            self.short_jump_overflow = true;
+        }
     }
 
     fn finish_loop(&mut self, l: LoopCtx, _start: usize) {

@@ -777,6 +777,44 @@ impl<'m> Vm<'m> {
                         }
                     }
                 }
+                Instr::LoopIfLtI { a, b, off } | Instr::LoopIfLeI { a, b, off } => {
+                    if self.heap.should_collect() {
+                        save_pc!();
+                        self.collect_garbage();
+                    }
+                    let strict = matches!(ins, Instr::LoopIfLtI { .. });
+                    let holds = match (rref!(self, base, a), rref!(self, base, b)) {
+                        (Value::Int(x), Value::Int(y)) => if strict { x < y } else { x <= y },
+                        (x, y) => {
+                            let (x, y) = (*x, *y);
+                            let ord = tryv!(crate::ops::compare(self, x, y));
+                            ord == Some(std::cmp::Ordering::Less) || (!strict && ord == Some(std::cmp::Ordering::Equal))
+                        }
+                    };
+                    if holds {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
+                Instr::LoopIfLtIK { a, k, off } | Instr::LoopIfLeIK { a, k, off } | Instr::LoopIfGtIK { a, k, off } | Instr::LoopIfGeIK { a, k, off } => {
+                    if self.heap.should_collect() {
+                        save_pc!();
+                        self.collect_garbage();
+                    }
+                    let ord = match rref!(self, base, a) {
+                        Value::Int(x) => Some(x.cmp(&(k as i64))),
+                        &x => tryv!(crate::ops::compare(self, x, Value::Int(k as i64))),
+                    };
+                    use std::cmp::Ordering::*;
+                    let holds = match ins {
+                        Instr::LoopIfLtIK { .. } => ord == Some(Less),
+                        Instr::LoopIfLeIK { .. } => matches!(ord, Some(Less | Equal)),
+                        Instr::LoopIfGtIK { .. } => ord == Some(Greater),
+                        _ => matches!(ord, Some(Greater | Equal)),
+                    };
+                    if holds {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
                 Instr::JmpIfNotNil { src, off } => {
                     if !matches!(rref!(self, base, src), Value::Nil) {
                         pc = (pc as i64 + off as i64) as usize;
