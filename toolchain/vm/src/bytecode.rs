@@ -123,6 +123,10 @@ pub enum Instr {
     LoopIfLeIK { a: Reg, k: i16, off: i16 },
     LoopIfGtIK { a: Reg, k: i16, off: i16 },
     LoopIfGeIK { a: Reg, k: i16, off: i16 },
+    /// The step of `for i in s..e` (`ForStepLe`: `s..=e`): `i += 1`, a GC
+    /// safepoint, then jump back while `i < end` (`i <= end`).
+    ForStepLt { i: Reg, end: Reg, off: i16 },
+    ForStepLe { i: Reg, end: Reg, off: i16 },
 
     /// Calls function `proto` with `argc` arguments in `base..base+argc`;
     /// the callee's frame starts at `base`; the result goes to `dst`.
@@ -302,6 +306,10 @@ impl Instr {
                 f(b, Read)
             }
             Instr::LoopIfLtIK { a, .. } | Instr::LoopIfLeIK { a, .. } | Instr::LoopIfGtIK { a, .. } | Instr::LoopIfGeIK { a, .. } => f(a, Read),
+            Instr::ForStepLt { i, end, .. } | Instr::ForStepLe { i, end, .. } => {
+                f(end, Read);
+                f(i, ReadWrite)
+            }
             Instr::DictGetOr { dst, base, .. } => {
                 range(base, 3, f);
                 f(dst, Write)
@@ -420,6 +428,8 @@ impl Instr {
             | Instr::LoopIfLeIK { off, .. }
             | Instr::LoopIfGtIK { off, .. }
             | Instr::LoopIfGeIK { off, .. }
+            | Instr::ForStepLt { off, .. }
+            | Instr::ForStepLe { off, .. }
             | Instr::IterNext { off, .. } => off as i64,
             _ => return None,
         };
@@ -453,6 +463,8 @@ impl Instr {
             | Instr::LoopIfLeIK { off, .. }
             | Instr::LoopIfGtIK { off, .. }
             | Instr::LoopIfGeIK { off, .. }
+            | Instr::ForStepLt { off, .. }
+            | Instr::ForStepLe { off, .. }
             | Instr::IterNext { off, .. } => match short {
                 Ok(o) => *off = o,
                 Err(_) => return false,
@@ -643,6 +655,8 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
         Instr::JmpIfNotNil { src, off } => format!("JmpIfNotNil r{src} {}", target(off as i64)),
         Instr::JmpBack { off } => format!("JmpBack {}", target(off as i64)),
         Instr::LoopIfLtI { a, b, off } => format!("LoopIfLtI r{a} r{b} {}", target(off as i64)),
+        Instr::ForStepLt { i, end, off } => format!("ForStepLt r{i} < r{end} {}", target(off as i64)),
+        Instr::ForStepLe { i, end, off } => format!("ForStepLe r{i} <= r{end} {}", target(off as i64)),
         Instr::LoopIfLeI { a, b, off } => format!("LoopIfLeI r{a} r{b} {}", target(off as i64)),
         Instr::LoopIfLtIK { a, k, off } => format!("LoopIfLtIK r{a} {k} {}", target(off as i64)),
         Instr::LoopIfLeIK { a, k, off } => format!("LoopIfLeIK r{a} {k} {}", target(off as i64)),

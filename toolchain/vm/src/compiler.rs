@@ -1573,8 +1573,48 @@ impl<'a> FnCompiler<'a> {
         }
     }
 
+    /// `for x in s..e { body }`: no iterator object, and the counter is the
+    /// loop variable's own register when the body never assigns it:
+    /// `if !(i < end) goto exit; top: body; cont: ForStepLt i end top; exit:`.
+    fn range_loop(&mut self, pat: &'a hir::Pat, s: &'a Expr, e: &'a Expr, inclusive: bool, body: &'a Expr, dst: Reg) {
+        let direct = match pat.kind {
+            PatKind::Bind(id, None) if !self.captured(id) && !writes_local(body, id) => Some(self.local_reg[id as usize]),
+            _ => None,
+        };
+        let i = direct.unwrap_or_else(|| self.temp());
+        let end = self.temp();
+        self.expr_into(s, i);
+        self.expr_into(e, end);
+        let exit = self.emit(if inclusive { Instr::JmpIfNotLe { a: i, b: end, off: 0 } } else { Instr::JmpIfNotLt { a: i, b: end, off: 0 } });
+        let top = self.code.len();
+        if direct.is_none() {
+            self.bind_irrefutable(pat, i);
+        }
+        self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result: None, try_depth: self.tries.len() });
+        let mark = self.next_temp;
+        let t = self.temp();
+        self.expr_into(body, t);
+        self.next_temp = mark;
+        let conts = std::mem::take(&mut self.loops.last_mut().unwrap().continues);
+        for c in conts {
+            self.jump_here(c);
+        }
+        let at = self.emit(if inclusive { Instr::ForStepLe { i, end, off: 0 } } else { Instr::ForStepLt { i, end, off: 0 } });
+        if !self.code[at].set_jump_target(at, top) {
+            self.short_jump_overflow = true;
+        }
+        self.jump_here(exit);
+        let l = self.loops.pop().unwrap();
+        self.finish_loop(l, top);
+        self.emit(Instr::LoadNil { dst });
+    }
+
     fn for_loop(&mut self, pat: &'a hir::Pat, iter: &'a Expr, body: &'a Expr, dst: Reg) {
         // Counting loop over an integer range: no iterator object.
+        if let (E::Range { start: Some(s), end: Some(e), inclusive }, false) = (&iter.kind, self.long_jumps) {
+            self.range_loop(pat, s, e, *inclusive, body, dst);
+            return;
+        }
         if let E::Range { start: Some(s), end: Some(e), inclusive } = &iter.kind {
             let i = self.temp();
             let end = self.temp();

@@ -815,6 +815,32 @@ impl<'m> Vm<'m> {
                         pc = (pc as i64 + off as i64) as usize;
                     }
                 }
+                Instr::ForStepLt { i, end, off } | Instr::ForStepLe { i, end, off } => {
+                    let strict = matches!(ins, Instr::ForStepLt { .. });
+                    let next = match rref!(self, base, i) {
+                        Value::Int(x) => match x.checked_add(1) {
+                            Some(n) => Value::Int(n),
+                            None => tryv!(Err(Fail::msg("Runtime error: Integer overflow in addition"))),
+                        },
+                        &x => tryv!(crate::ops::add(self, x, Value::Int(1))),
+                    };
+                    reg!(self, base, i) = next;
+                    if self.heap.should_collect() {
+                        save_pc!();
+                        self.collect_garbage();
+                    }
+                    let holds = match (rref!(self, base, i), rref!(self, base, end)) {
+                        (Value::Int(x), Value::Int(y)) => if strict { x < y } else { x <= y },
+                        (x, y) => {
+                            let (x, y) = (*x, *y);
+                            let ord = tryv!(crate::ops::compare(self, x, y));
+                            ord == Some(std::cmp::Ordering::Less) || (!strict && ord == Some(std::cmp::Ordering::Equal))
+                        }
+                    };
+                    if holds {
+                        pc = (pc as i64 + off as i64) as usize;
+                    }
+                }
                 Instr::JmpIfNotNil { src, off } => {
                     if !matches!(rref!(self, base, src), Value::Nil) {
                         pc = (pc as i64 + off as i64) as usize;

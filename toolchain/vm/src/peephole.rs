@@ -5,7 +5,8 @@
 //! unused) nil result. This pass removes what that leaves behind:
 //!
 //! * **jump threading** — a `Jmp` to a `Return` becomes that `Return`; a
-//!   jump to a `Jmp` goes straight to the final target;
+//!   jump to a `Jmp` goes straight to the final target; a jump to the next
+//!   instruction is deleted;
 //! * **dead definitions** — a side-effect-free load or move whose register
 //!   is not live afterwards is deleted;
 //! * **move coalescing** — `X → t; Move r ← t` with `t` dead afterwards
@@ -245,6 +246,13 @@ fn rewrite(p: &mut Proto, live_out: &[RegSet], deleted: &mut [bool]) -> bool {
     let mut changed = false;
     let mut pc = 0;
     while pc < n {
+        // A jump to the next instruction does nothing.
+        if matches!(p.code[pc], Instr::Jmp { off: 0 }) {
+            deleted[pc] = true;
+            changed = true;
+            pc += 1;
+            continue;
+        }
         if let Some(d) = pure_def(&p.code[pc]) {
             if !live_out[pc].has(d) {
                 deleted[pc] = true;
