@@ -159,14 +159,11 @@ impl Intrinsic {
 /// byte plus a payload word stalls on store forwarding; reading the tag and
 /// the payload separately does not.
 macro_rules! copy_slot {
-    ($vm:expr, $from:expr, $to:expr) => {
-        match *unsafe { $vm.stack.get_unchecked($from) } {
-            Value::Int(x) => *unsafe { $vm.stack.get_unchecked_mut($to) } = Value::Int(x),
-            Value::Float(x) => *unsafe { $vm.stack.get_unchecked_mut($to) } = Value::Float(x),
-            Value::Obj(x) => *unsafe { $vm.stack.get_unchecked_mut($to) } = Value::Obj(x),
-            v => *unsafe { $vm.stack.get_unchecked_mut($to) } = v,
-        }
-    };
+    ($vm:expr, $from:expr, $to:expr) => {{
+        let p = $vm.stack.as_mut_ptr();
+        // SAFETY: both slots are in bounds (the caller's contract).
+        unsafe { crate::value::copy_value(p.add($from), p.add($to)) }
+    }};
 }
 
 macro_rules! reg {
@@ -1092,7 +1089,8 @@ impl<'m> Vm<'m> {
                         _ => None,
                     };
                     match field {
-                        Some(v) => reg!(self, base, dst) = *v,
+                        // SAFETY: `dst` is a register of this frame (verifier).
+                        Some(v) => unsafe { crate::value::copy_value(v, self.stack.as_mut_ptr().add(base + dst as usize)) },
                         None => {
                             let o = reg!(self, base, obj);
                             let v = tryv!(crate::ops::get_field(self, o, fs.name));
@@ -1102,18 +1100,23 @@ impl<'m> Vm<'m> {
                 }
                 Instr::SetFieldK { obj, slot, src } => {
                     let fs = module.field_slots[slot as usize];
-                    let (o, v) = (reg!(self, base, obj), reg!(self, base, src));
-                    let done = match o {
-                        Value::Obj(r) => match self.heap.get_mut(r) {
-                            Obj::Struct { def, fields } if *def == fs.def => {
-                                fields[fs.idx as usize] = v;
-                                true
-                            }
+                    let from: *const Value = rref!(self, base, src);
+                    let done = match rref!(self, base, obj) {
+                        Value::Obj(r) => match self.heap.get_mut(*r) {
+                            Obj::Struct { def, fields } if *def == fs.def => match fields.get_mut(fs.idx as usize) {
+                                // SAFETY: `from` is a register (the stack is not touched here).
+                                Some(field) => {
+                                    unsafe { crate::value::copy_value(from, field) };
+                                    true
+                                }
+                                None => false,
+                            },
                             _ => false,
                         },
                         _ => false,
                     };
                     if !done {
+                        let (o, v) = (reg!(self, base, obj), reg!(self, base, src));
                         tryv!(crate::ops::set_field(self, o, fs.name, v));
                     }
                 }
@@ -1127,7 +1130,8 @@ impl<'m> Vm<'m> {
                         _ => None,
                     };
                     match element {
-                        Some(v) => reg!(self, base, dst) = *v,
+                        // SAFETY: `dst` is a register of this frame (verifier).
+                        Some(v) => unsafe { crate::value::copy_value(v, self.stack.as_mut_ptr().add(base + dst as usize)) },
                         None => {
                             let (o, i) = (reg!(self, base, obj), reg!(self, base, index));
                             let v = tryv!(crate::ops::get_index(self, o, i));
@@ -1136,12 +1140,13 @@ impl<'m> Vm<'m> {
                     }
                 }
                 Instr::SetIndex { obj, index, src } => {
-                    let (o, i, v) = (reg!(self, base, obj), reg!(self, base, index), reg!(self, base, src));
-                    let done = match (o, i) {
-                        (Value::Obj(r), Value::Int(i)) => match self.heap.get_mut(r) {
-                            Obj::Array(a) => match usize::try_from(i).ok().and_then(|i| a.get_mut(i)) {
+                    let from: *const Value = rref!(self, base, src);
+                    let done = match (rref!(self, base, obj), rref!(self, base, index)) {
+                        (Value::Obj(r), Value::Int(i)) => match self.heap.get_mut(*r) {
+                            Obj::Array(a) => match usize::try_from(*i).ok().and_then(|i| a.get_mut(i)) {
+                                // SAFETY: `from` is a register (the stack is not touched here).
                                 Some(slot) => {
-                                    *slot = v;
+                                    unsafe { crate::value::copy_value(from, slot) };
                                     true
                                 }
                                 None => false,
@@ -1151,6 +1156,7 @@ impl<'m> Vm<'m> {
                         _ => false,
                     };
                     if !done {
+                        let (o, i, v) = (reg!(self, base, obj), reg!(self, base, index), reg!(self, base, src));
                         tryv!(crate::ops::set_index(self, o, i, v));
                     }
                 }
@@ -1236,7 +1242,8 @@ impl<'m> Vm<'m> {
                         _ => None,
                     };
                     match element {
-                        Some(v) => reg!(self, base, dst) = *v,
+                        // SAFETY: `dst` is a register of this frame (verifier).
+                        Some(v) => unsafe { crate::value::copy_value(v, self.stack.as_mut_ptr().add(base + dst as usize)) },
                         None => {
                             let v = reg!(self, base, src);
                             let v = tryv!(crate::ops::get_index(self, v, Value::Int(idx as i64)));
