@@ -469,6 +469,15 @@ impl<'m> Vm<'m> {
                         let r = *x $fop *y;
                         reg!(self, base, $dst) = Value::Float(r);
                     }
+                    // Mixed numbers compute in floats, as `ops::arith` does.
+                    (Value::Int(x), Value::Float(y)) => {
+                        let r = *x as f64 $fop *y;
+                        reg!(self, base, $dst) = Value::Float(r);
+                    }
+                    (Value::Float(x), Value::Int(y)) => {
+                        let r = *x $fop *y as f64;
+                        reg!(self, base, $dst) = Value::Float(r);
+                    }
                     _ => {
                         let ($x, $y) = (reg!(self, base, $a), reg!(self, base, $b));
                         let v = tryv!($slow);
@@ -539,8 +548,13 @@ impl<'m> Vm<'m> {
                     self.heap.share(v);
                 }
                 Instr::MakeUnique { reg } => {
-                    let v = reg!(self, base, reg);
-                    reg!(self, base, reg) = self.heap.make_unique(v);
+                    // Only a shared object needs work (a copy).
+                    if let Value::Obj(r) = *rref!(self, base, reg) {
+                        if self.heap.is_shared(r) {
+                            let v = reg!(self, base, reg);
+                            reg!(self, base, reg) = self.heap.make_unique(v);
+                        }
+                    }
                 }
                 Instr::AddI { dst, a, b } | Instr::Add { dst, a, b } | Instr::AddF { dst, a, b } => {
                     arith!(dst, a, b, checked_add, +, "Runtime error: Integer overflow in addition", |x, y| crate::ops::add(self, x, y));
@@ -730,6 +744,7 @@ impl<'m> Vm<'m> {
                 Instr::JmpIfNotLt { a, b, off } | Instr::JmpIfNotLtI { a, b, off } => {
                     let lt = match (rref!(self, base, a), rref!(self, base, b)) {
                         (Value::Int(x), Value::Int(y)) => x < y,
+                        (Value::Float(x), Value::Float(y)) => x < y,
                         (x, y) => {
                             let (x, y) = (*x, *y);
                             tryv!(crate::ops::compare(self, x, y)) == Some(std::cmp::Ordering::Less)
@@ -742,6 +757,7 @@ impl<'m> Vm<'m> {
                 Instr::JmpIfNotLe { a, b, off } | Instr::JmpIfNotLeI { a, b, off } => {
                     let le = match (rref!(self, base, a), rref!(self, base, b)) {
                         (Value::Int(x), Value::Int(y)) => x <= y,
+                        (Value::Float(x), Value::Float(y)) => x <= y,
                         (x, y) => {
                             let (x, y) = (*x, *y);
                             matches!(tryv!(crate::ops::compare(self, x, y)), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal))
