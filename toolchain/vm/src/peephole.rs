@@ -11,7 +11,7 @@
 //!   is not live afterwards is deleted;
 //! * **move coalescing** — `X → t; Move r ← t` with `t` dead afterwards
 //!   becomes `X → r` (X reads its operands before writing, so `r` may be one
-//!   of them);
+//!   of them), also across the `Share t` of a copied place value;
 //! * **return forwarding** — `Move t ← s; Return t` becomes `Return s`.
 //!
 //! Soundness rests on register liveness computed over the control-flow
@@ -276,6 +276,23 @@ fn rewrite(p: &mut Proto, live_out: &[RegSet], deleted: &mut [bool]) -> bool {
                     }
                 }
             }
+            // X → t; Share t; Move r ← t   ⇒   X → r; Share r
+            if pc + 2 < n && !is_target[pc + 2] {
+                if let (Instr::Share { reg: t }, Instr::Move { dst: r, src }) = (p.code[pc + 1], p.code[pc + 2]) {
+                    let mut x = p.code[pc];
+                    if let Some(d) = dst_mut(&mut x) {
+                        if *d == t && src == t && !live_out[pc + 2].has(t) {
+                            *d = r;
+                            p.code[pc] = x;
+                            p.code[pc + 1] = Instr::Share { reg: r };
+                            deleted[pc + 2] = true;
+                            changed = true;
+                            pc += 3;
+                            continue;
+                        }
+                    }
+                }
+            }
             // Move t ← s; Return t   ⇒   Return s
             if let (Instr::Move { dst: t, src: s }, Instr::Return { src }) = (p.code[pc], p.code[pc + 1]) {
                 if src == t {
@@ -360,6 +377,14 @@ mod tests {
         let code = body(&m, "f");
         assert_eq!(code.iter().filter(|i| matches!(i, Instr::Return { .. })).count(), 2, "{code:?}");
         assert!(!code.iter().any(|i| matches!(i, Instr::Jmp { .. })), "{code:?}");
+    }
+
+    #[test]
+    fn copied_place_values_are_loaded_straight_into_their_variable() {
+        let m = compile("fun f(t) { let l = t[0]\n if l == nil { 1 } else { 2 } }\nprintln(f([nil]))");
+        let code = body(&m, "f");
+        assert!(matches!(code[0], Instr::GetIndexK { .. }) && matches!(code[1], Instr::Share { .. }), "{code:?}");
+        assert!(!code.iter().any(|i| matches!(i, Instr::Move { .. })), "{code:?}");
     }
 
     #[test]
