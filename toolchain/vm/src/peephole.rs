@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn copied_place_values_are_loaded_straight_into_their_variable() {
-        let m = compile("fun f(t) { let l = t[0]\n if l == nil { 1 } else { 2 } }\nprintln(f([nil]))");
+        let m = compile("fun f(t) { let l = t[0]\n if l == nil { 1 } else { 2 } }\nprintln(f([[1]]))");
         let code = body(&m, "f");
         assert!(matches!(code[0], Instr::GetIndexK { .. }) && matches!(code[1], Instr::Share { .. }), "{code:?}");
         assert!(!code.iter().any(|i| matches!(i, Instr::Move { .. })), "{code:?}");
