@@ -598,6 +598,8 @@ impl<'m> Vm<'m> {
                 },
                 Instr::DivF { dst, a, b } | Instr::Div { dst, a, b } => match (rref!(self, base, a), rref!(self, base, b)) {
                     (Value::Float(x), Value::Float(y)) => reg!(self, base, dst) = Value::Float(*x / *y),
+                    // Zero and -1 divisors (division by zero, MIN / -1) take the generic path.
+                    (Value::Int(x), Value::Int(y)) if *y != 0 && *y != -1 => reg!(self, base, dst) = Value::Int(*x / *y),
                     (x, y) => {
                         let (x, y) = (*x, *y);
                         let v = tryv!(crate::ops::arith(self, crate::ops::Arith::Div, x, y));
