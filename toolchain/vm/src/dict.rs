@@ -11,6 +11,7 @@
 //! does not serve untrusted traffic.
 
 use crate::value::Value;
+use compact_str::CompactString;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -58,7 +59,9 @@ impl Hasher for FxHasher {
 
 #[derive(Debug, Clone, Default)]
 pub struct Dict {
-    map: HashMap<Box<str>, Value, BuildHasherDefault<FxHasher>>,
+    /// Keys up to 24 bytes live inside the table (no pointer to chase, no
+    /// allocation per key): `CompactString` hashes and compares like `str`.
+    map: HashMap<CompactString, Value, BuildHasherDefault<FxHasher>>,
 }
 
 impl Dict {
@@ -79,7 +82,7 @@ impl Dict {
         match self.map.get_mut(k) {
             Some(slot) => Some(std::mem::replace(slot, v)),
             None => {
-                self.map.insert(k.into(), v);
+                self.map.insert(CompactString::new(k), v);
                 None
             }
         }
@@ -96,11 +99,11 @@ impl Dict {
     }
     /// Entries in no particular order (for equality tests).
     pub fn iter_unordered(&self) -> impl Iterator<Item = (&str, Value)> {
-        self.map.iter().map(|(k, v)| (&**k, *v))
+        self.map.iter().map(|(k, v)| (k.as_str(), *v))
     }
     /// Entries in sorted key order: the order Ruchy programs observe.
     pub fn sorted(&self) -> Vec<(&str, Value)> {
-        let mut entries: Vec<(&str, Value)> = self.map.iter().map(|(k, v)| (&**k, *v)).collect();
+        let mut entries: Vec<(&str, Value)> = self.map.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
         entries
     }
