@@ -149,15 +149,9 @@ impl Intrinsic {
     }
 }
 
-/// Register `r` of the frame at `base`, without a bounds check.
-///
-/// Sound because `verify::check_module` proves every register operand of
-/// every instruction is below its proto's `frame_size`, and `push_frame`
-/// makes `stack.len() > base + frame_size` before a frame runs.
-/// Copies register `src` of the frame at `base` to stack slot `to` field by
-/// field. A plain 16-byte copy of a value that was just written as a tag
-/// byte plus a payload word stalls on store forwarding; reading the tag and
-/// the payload separately does not.
+/// Copies stack slot `from` to stack slot `to` with `value::copy_value`
+/// (tag byte and payload word separately: see there why). Both slots must be
+/// in bounds — registers of a live frame, as the verifier guarantees.
 macro_rules! copy_slot {
     ($vm:expr, $from:expr, $to:expr) => {{
         let p = $vm.stack.as_mut_ptr();
@@ -166,6 +160,11 @@ macro_rules! copy_slot {
     }};
 }
 
+/// Register `r` of the frame at `base`, without a bounds check.
+///
+/// Sound because `verify::check_module` proves every register operand of
+/// every instruction is below its proto's `frame_size`, and `push_frame`
+/// makes `stack.len() > base + frame_size` before a frame runs.
 macro_rules! reg {
     ($vm:expr, $base:expr, $r:expr) => {
         (*unsafe { $vm.stack.get_unchecked_mut($base + $r as usize) })
