@@ -722,10 +722,11 @@ impl<'m> Vm<'m> {
                         _ => tryv!(Err(Fail::msg(format!("Type error: Cannot apply ~ to {}", self.type_name(x))))),
                     };
                 }
-                Instr::AppendStr { dst, src } => {
-                    let (x, y) = (reg!(self, base, dst), reg!(self, base, src));
-                    reg!(self, base, dst) = tryv!(crate::ops::append_in_place(self, x, y));
-                }
+                // `+=` on a target that may be a string: numbers (a dynamic
+                // accumulator) still take the inline paths of `Add`.
+                Instr::AppendStr { dst, src } => arith!(dst, dst, src, checked_add, +, "Runtime error: Integer overflow in addition", |x, y| {
+                    crate::ops::append_in_place(self, x, y)
+                }),
                 Instr::Jmp { off } => pc = (pc as i64 + off as i64) as usize,
                 Instr::JmpIf { cond, off } => {
                     if rref!(self, base, cond).truthy() {
