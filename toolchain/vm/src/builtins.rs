@@ -565,8 +565,13 @@ fn string_method(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> Method
         "split_whitespace" => strs(vm, s.split_whitespace().map(str::to_string).collect()),
         "split" => {
             let sep = arg_str(vm, 0)?;
-            let parts = if sep.is_empty() { s.chars().map(|c| c.to_string()).collect() } else { s.split(sep.as_str()).map(str::to_string).collect() };
-            strs(vm, parts)
+            let items: Vec<Value> = if sep.is_empty() {
+                let mut buf = [0u8; 4];
+                s.chars().map(|c| vm.heap.str_from(c.encode_utf8(&mut buf))).collect()
+            } else {
+                s.split(sep.as_str()).map(|part| vm.heap.str_from(part)).collect()
+            };
+            vm.heap.alloc(Obj::Array(items))
         }
         "contains" => Value::Bool(s.contains(arg_str(vm, 0)?.as_str())),
         "starts_with" => Value::Bool(s.starts_with(arg_str(vm, 0)?.as_str())),

@@ -241,7 +241,7 @@ impl Formatter<'_> {
                 Obj::Str(s) => match spec.precision {
                     // `{:.N}` truncates strings in Rust.
                     Some(p) => s.chars().take(p).collect(),
-                    None => s.clone(),
+                    None => s.to_string(),
                 },
                 _ => self.to_string(v, Mode::Raw),
             },

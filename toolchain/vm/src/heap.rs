@@ -14,10 +14,12 @@
 //! in place; a shared one is copied before its first mutation.
 
 use crate::value::{ObjRef, Value};
+use compact_str::CompactString;
 
 #[derive(Debug, Clone)]
 pub enum Obj {
-    Str(String),
+    /// Strings of up to 24 bytes are stored inline (no separate allocation).
+    Str(CompactString),
     Array(Vec<Value>),
     Tuple(Vec<Value>),
     /// Keys are strings; iteration order is sorted (§4, §10).
@@ -146,7 +148,13 @@ impl Heap {
     }
 
     pub fn str(&mut self, s: String) -> Value {
-        self.alloc(Obj::Str(s))
+        self.alloc(Obj::Str(CompactString::from(s)))
+    }
+
+    /// A new string object copied from `s` (short strings need no allocation
+    /// besides the slot).
+    pub fn str_from(&mut self, s: &str) -> Value {
+        self.alloc(Obj::Str(CompactString::new(s)))
     }
 
     pub fn get(&self, r: ObjRef) -> &Obj {

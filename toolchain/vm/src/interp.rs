@@ -1325,7 +1325,7 @@ impl<'m> Vm<'m> {
         match (m, recv) {
             (Intrinsic::None, _) => None,
             // Same text as the Display form `builtins` produces for ints.
-            (Intrinsic::ToString, Value::Int(n)) => Some(self.heap.str(n.to_string())),
+            (Intrinsic::ToString, Value::Int(n)) => Some(self.heap.alloc(Obj::Str(compact_str::ToCompactString::to_compact_string(&n)))),
             (Intrinsic::Sqrt, Value::Float(f)) => Some(Value::Float(f.sqrt())),
             (Intrinsic::Abs, Value::Float(f)) => Some(Value::Float(f.abs())),
             (Intrinsic::Floor, Value::Float(f)) => Some(Value::Float(f.floor())),

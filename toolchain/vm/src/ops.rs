@@ -51,10 +51,10 @@ pub fn concat_text(vm: &Vm, v: Value) -> String {
 
 pub fn add(vm: &mut Vm, x: Value, y: Value) -> VmResult<Value> {
     if let (Some(a), Some(b)) = (vm.str_of(x), vm.str_of(y)) {
-        let mut s = String::with_capacity(a.len() + b.len());
+        let mut s = compact_str::CompactString::with_capacity(a.len() + b.len());
         s.push_str(a);
         s.push_str(b);
-        return Ok(vm.heap.str(s));
+        return Ok(vm.heap.alloc(Obj::Str(s)));
     }
     let xs = vm.str_of(x).is_some();
     let ys = vm.str_of(y).is_some();
@@ -371,8 +371,10 @@ pub fn get_index(vm: &mut Vm, o: Value, i: Value) -> VmResult<Value> {
             let count = s.chars().count();
             match norm_index(n, count) {
                 Some(j) => {
-                    let c = s.chars().nth(j).unwrap().to_string();
-                    Ok(vm.heap.str(c))
+                    // In range: `j < count`.
+                    let c = s.chars().nth(j).unwrap_or_default();
+                    let mut buf = [0u8; 4];
+                    Ok(vm.heap.str_from(c.encode_utf8(&mut buf)))
                 }
                 None => Err(Fail::msg(format!("Runtime error: Index {n} out of bounds for string of length {count}"))),
             }
