@@ -1,7 +1,7 @@
 //! Built-in free functions and methods (language reference §6, §10).
 
 use crate::format::{float_short, Mode};
-use crate::heap::Obj;
+use crate::heap::{Items, Obj};
 use crate::interp::{Fail, Vm, VmResult};
 use crate::ops::{self, as_f64, concat_text, equal};
 use crate::value::Value;
@@ -221,7 +221,7 @@ pub fn call_builtin(vm: &mut Vm, idx: u16, args: &[Value]) -> VmResult<Value> {
                 items.push(Value::Int(i));
                 i += step;
             }
-            vm.heap.alloc(Obj::Array(items))
+            vm.heap.alloc(Obj::Array(items.into()))
         }
         Min | Max => {
             let ord = ops::compare(vm, arg(0), arg(1))?;
@@ -274,7 +274,7 @@ pub fn call_builtin(vm: &mut Vm, idx: u16, args: &[Value]) -> VmResult<Value> {
             Value::Int(ms)
         }
         DictNew => vm.heap.alloc(Obj::Dict(Default::default())),
-        VecNew => vm.heap.alloc(Obj::Array(vec![])),
+        VecNew => vm.heap.alloc(Obj::Array(Items::new())),
         StringNew => vm.heap.str(String::new()),
         StringFrom => {
             let s = concat_text(vm, arg(0));
@@ -309,11 +309,12 @@ fn option(vm: &mut Vm, v: Option<Value>) -> Value {
 /// A new array of `items`. Its elements may also live elsewhere (the
 /// receiver of `filter`, `take`, …), so they are marked shared: mutating one
 /// through the new array then copies it (value semantics).
-fn new_array(vm: &mut Vm, items: Vec<Value>) -> Value {
+fn new_array(vm: &mut Vm, items: impl Into<Items>) -> Value {
+    let items: Items = items.into();
     for it in &items {
         vm.heap.share(*it);
     }
-    vm.heap.alloc(Obj::Array(items))
+    vm.heap.alloc(Obj::Array(items.into()))
 }
 
 fn new_str(vm: &mut Vm, s: String) -> Value {
@@ -351,7 +352,7 @@ fn set_slot(vm: &mut Vm, slot: usize, v: Value) {
 fn seq_items(vm: &Vm, v: Value) -> Option<Vec<Value>> {
     let Value::Obj(r) = v else { return None };
     match vm.heap.get(r) {
-        Obj::Array(a) => Some(a.clone()),
+        Obj::Array(a) => Some(a.to_vec()),
         Obj::Range { start: Value::Int(s), end: Value::Int(e), inclusive } => {
             let e = if *inclusive { *e + 1 } else { *e };
             Some((*s..e.max(*s)).map(Value::Int).collect())
@@ -545,7 +546,7 @@ fn string_method(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> Method
         }
     };
     let strs = |vm: &mut Vm, parts: Vec<String>| -> Value {
-        let items = parts.into_iter().map(|p| vm.heap.str(p)).collect();
+        let items: Items = parts.into_iter().map(|p| vm.heap.str(p)).collect();
         vm.heap.alloc(Obj::Array(items))
     };
     let v = match name {
@@ -558,7 +559,7 @@ fn string_method(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> Method
         "trim_end" => new_str(vm, s.trim_end().to_string()),
         "chars" => strs(vm, s.chars().map(|c| c.to_string()).collect()),
         "bytes" => {
-            let items = s.bytes().map(|b| Value::Int(b as i64)).collect();
+            let items: Vec<Value> = s.bytes().map(|b| Value::Int(b as i64)).collect();
             new_array(vm, items)
         }
         "lines" => strs(vm, s.lines().map(str::to_string).collect()),
@@ -571,7 +572,7 @@ fn string_method(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> Method
             } else {
                 s.split(sep.as_str()).map(|part| vm.heap.str_from(part)).collect()
             };
-            vm.heap.alloc(Obj::Array(items))
+            vm.heap.alloc(Obj::Array(items.into()))
         }
         "contains" => Value::Bool(s.contains(arg_str(vm, 0)?.as_str())),
         "starts_with" => Value::Bool(s.starts_with(arg_str(vm, 0)?.as_str())),
@@ -637,14 +638,14 @@ fn string_method(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> Method
     Ok((v, None))
 }
 
-fn array_items(heap: &crate::heap::Heap, r: u32) -> &Vec<Value> {
+fn array_items(heap: &crate::heap::Heap, r: u32) -> &Items {
     match heap.get(r) {
         Obj::Array(a) => a,
         _ => unreachable!("checked by the caller"),
     }
 }
 
-fn array_mut(heap: &mut crate::heap::Heap, r: u32) -> &mut Vec<Value> {
+fn array_mut(heap: &mut crate::heap::Heap, r: u32) -> &mut Items {
     match heap.get_mut(r) {
         Obj::Array(a) => a,
         _ => unreachable!("checked by the caller"),
@@ -654,10 +655,10 @@ fn array_mut(heap: &mut crate::heap::Heap, r: u32) -> &mut Vec<Value> {
 /// Calls `f` for each element, collecting results; the partial result
 /// array is rooted while user code runs.
 fn map_items(vm: &mut Vm, items: &[Value], f: Value, mut keep: impl FnMut(&mut Vm, Value, Value) -> VmResult<Option<Value>>) -> VmResult<Vec<Value>> {
-    let out_arr = vm.heap.alloc(Obj::Array(vec![]));
+    let out_arr = vm.heap.alloc(Obj::Array(Items::new()));
     vm.temp_roots.push(out_arr);
     vm.temp_roots.push(f);
-    let src = vm.heap.alloc(Obj::Array(items.to_vec()));
+    let src = vm.heap.alloc(Obj::Array(items.to_vec().into()));
     vm.temp_roots.push(src);
     let mut result = Ok(());
     for &it in items {
@@ -679,7 +680,7 @@ fn map_items(vm: &mut Vm, items: &[Value], f: Value, mut keep: impl FnMut(&mut V
     vm.temp_roots.truncate(vm.temp_roots.len() - 3);
     result?;
     let Value::Obj(o) = out_arr else { unreachable!() };
-    Ok(std::mem::take(array_mut(&mut vm.heap, o)))
+    Ok(std::mem::take(array_mut(&mut vm.heap, o)).into_vec())
 }
 
 fn sort_values(vm: &mut Vm, items: &mut [Value], cmp: Option<Value>) -> VmResult<()> {
@@ -871,7 +872,7 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
                 (items[0], arg(0), &items[1..])
             };
             vm.temp_roots.push(f);
-            let src = vm.heap.alloc(Obj::Array(items.clone()));
+            let src = vm.heap.alloc(Obj::Array(items.clone().into()));
             vm.temp_roots.push(src);
             let mut res = Ok(());
             for it in rest {
@@ -971,7 +972,7 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
             let res = sort_values(vm, &mut v, if name == "sort_by" { Some(arg(0)) } else { None });
             vm.temp_roots.pop();
             res?;
-            *array_mut(&mut vm.heap, r) = v;
+            *array_mut(&mut vm.heap, r) = v.into();
             Value::Nil
         }
         "reverse" | "rev" => {
@@ -991,7 +992,7 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
         "enumerate" => {
             let pairs: Vec<Value> = items.iter().enumerate().map(|(i, x)| (i, *x)).collect::<Vec<_>>().into_iter().map(|(i, x)| {
                 vm.heap.share(x);
-                vm.heap.alloc(Obj::Tuple(vec![Value::Int(i as i64), x]))
+                vm.heap.alloc(Obj::Tuple(smallvec::smallvec![Value::Int(i as i64), x]))
             }).collect();
             new_array(vm, pairs)
         }
@@ -1000,7 +1001,7 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
             let pairs: Vec<Value> = items.iter().zip(other.iter()).map(|(a, b)| (*a, *b)).collect::<Vec<_>>().into_iter().map(|(a, b)| {
                 vm.heap.share(a);
                 vm.heap.share(b);
-                vm.heap.alloc(Obj::Tuple(vec![a, b]))
+                vm.heap.alloc(Obj::Tuple(smallvec::smallvec![a, b]))
             }).collect();
             new_array(vm, pairs)
         }
@@ -1060,13 +1061,13 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
                     v.push(*it);
                 }
             }
-            *array_mut(&mut vm.heap, r) = v;
+            *array_mut(&mut vm.heap, r) = v.into();
             Value::Nil
         }
         "retain" => {
             let f = arg(0);
             let kept = map_items(vm, &items, f, |_, it, r| Ok(r.truthy().then_some(it)))?;
-            *array_mut(&mut vm.heap, r) = kept;
+            *array_mut(&mut vm.heap, r) = kept.into();
             Value::Nil
         }
         "windows" | "chunks" => {
@@ -1113,7 +1114,7 @@ fn dict_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult 
         }
         "keys" => {
             let ks: Vec<String> = dict_of(&mut vm.heap, r).sorted().into_iter().map(|(k, _)| k.to_string()).collect();
-            let items = ks.into_iter().map(|k| vm.heap.str(k)).collect();
+            let items: Vec<Value> = ks.into_iter().map(|k| vm.heap.str(k)).collect();
             new_array(vm, items)
         }
         "values" => {
@@ -1125,12 +1126,12 @@ fn dict_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult 
         }
         "items" | "entries" => {
             let pairs: Vec<(String, Value)> = dict_of(&mut vm.heap, r).sorted().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-            let items = pairs
+            let items: Vec<Value> = pairs
                 .into_iter()
                 .map(|(k, v)| {
                     vm.heap.share(v);
                     let k = vm.heap.str(k);
-                    vm.heap.alloc(Obj::Tuple(vec![k, v]))
+                    vm.heap.alloc(Obj::Tuple(smallvec::smallvec![k, v]))
                 })
                 .collect();
             new_array(vm, items)

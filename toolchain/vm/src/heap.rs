@@ -16,12 +16,17 @@
 use crate::value::{ObjRef, Value};
 use compact_str::CompactString;
 
+/// Elements of an array or tuple: up to two are stored inside the heap
+/// object itself (pairs, tree nodes, small tuples need no separate
+/// allocation); longer ones spill to a heap buffer like a `Vec`.
+pub type Items = smallvec::SmallVec<[Value; 2]>;
+
 #[derive(Debug, Clone)]
 pub enum Obj {
     /// Strings of up to 24 bytes are stored inline (no separate allocation).
     Str(CompactString),
-    Array(Vec<Value>),
-    Tuple(Vec<Value>),
+    Array(Items),
+    Tuple(Items),
     /// Keys are strings; iteration order is sorted (§4, §10).
     Dict(crate::dict::Dict),
     Struct { def: u32, fields: Vec<Value> },
@@ -31,7 +36,7 @@ pub enum Obj {
     Cell(Value),
     Range { start: Value, end: Value, inclusive: bool },
     /// Iteration state of a `for` loop over an array, string chars or dict.
-    Iter { items: Vec<Value>, pos: usize },
+    Iter { items: Items, pos: usize },
     Free,
 }
 
@@ -281,8 +286,8 @@ mod tests {
     fn collect_frees_unreachable_and_keeps_reachable() {
         let mut h = Heap::new();
         let kept_child = h.str("child".into());
-        let kept = h.alloc(Obj::Array(vec![kept_child]));
-        let _garbage = h.alloc(Obj::Array(vec![Value::Int(1)]));
+        let kept = h.alloc(Obj::Array(smallvec::smallvec![kept_child]));
+        let _garbage = h.alloc(Obj::Array(smallvec::smallvec![Value::Int(1)]));
         let cyc_a = h.alloc(Obj::Cell(Value::Nil));
         let cyc_b = h.alloc(Obj::Cell(cyc_a));
         if let (Value::Obj(a), Obj::Cell(_)) = (cyc_a, h.get(0)) {
@@ -302,8 +307,8 @@ mod tests {
     #[test]
     fn make_unique_copies_only_shared_objects() {
         let mut h = Heap::new();
-        let inner = h.alloc(Obj::Array(vec![Value::Int(1)]));
-        let outer = h.alloc(Obj::Array(vec![inner]));
+        let inner = h.alloc(Obj::Array(smallvec::smallvec![Value::Int(1)]));
+        let outer = h.alloc(Obj::Array(smallvec::smallvec![inner]));
         assert_eq!(h.make_unique(outer), outer, "unshared: mutate in place");
         h.share(outer);
         let copy = h.make_unique(outer);

@@ -1025,12 +1025,12 @@ impl<'m> Vm<'m> {
                 Instr::NewArray { dst, base: b, count } => {
                     let s = base + b as usize;
                     let items = self.stack[s..s + count as usize].to_vec();
-                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items));
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items.into()));
                 }
                 Instr::NewTuple { dst, base: b, count } => {
                     let s = base + b as usize;
                     let items = self.stack[s..s + count as usize].to_vec();
-                    reg!(self, base, dst) = self.heap.alloc(Obj::Tuple(items));
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Tuple(items.into()));
                 }
                 Instr::NewDict { dst, base: b, count } => {
                     let s = base + b as usize;
@@ -1064,7 +1064,7 @@ impl<'m> Vm<'m> {
                         _ => tryv!(Err(Fail::msg("Runtime error: array repeat count must be a non-negative integer"))),
                     };
                     let items = tryv!(crate::ops::repeat_value(self, v, n));
-                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items));
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items.into()));
                 }
                 Instr::MakeRange { dst, start, end, inclusive } => {
                     let (s, e) = (reg!(self, base, start), reg!(self, base, end));
@@ -1281,7 +1281,7 @@ impl<'m> Vm<'m> {
                     for it in &items {
                         self.heap.share(*it);
                     }
-                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items));
+                    reg!(self, base, dst) = self.heap.alloc(Obj::Array(items.into()));
                 }
                 Instr::FmtFString { dst, src, spec } => {
                     let v = reg!(self, base, src);

@@ -72,7 +72,7 @@ pub fn add(vm: &mut Vm, x: Value, y: Value) -> VmResult<Value> {
             for it in &items {
                 vm.heap.share(*it);
             }
-            return Ok(vm.heap.alloc(Obj::Array(items)));
+            return Ok(vm.heap.alloc(Obj::Array(items.into())));
         }
     }
     arith(vm, Arith::Add, x, y)
@@ -346,7 +346,7 @@ pub fn get_index(vm: &mut Vm, o: Value, i: Value) -> VmResult<Value> {
                     for it in &items {
                         vm.heap.share(*it);
                     }
-                    Ok(vm.heap.alloc(Obj::Array(items)))
+                    Ok(vm.heap.alloc(Obj::Array(items.into())))
                 }
                 Obj::Str(st) => {
                     let chars: Vec<char> = st.chars().collect();
@@ -443,7 +443,11 @@ pub fn tuple_set(vm: &mut Vm, o: Value, i: usize, v: Value) -> VmResult<()> {
     let tn = vm.type_name(o);
     if let Value::Obj(r) = o {
         match vm.heap.get_mut(r) {
-            Obj::Tuple(t) | Obj::Struct { fields: t, .. } if i < t.len() => {
+            Obj::Tuple(t) if i < t.len() => {
+                t[i] = v;
+                return Ok(());
+            }
+            Obj::Struct { fields: t, .. } if i < t.len() => {
                 t[i] = v;
                 return Ok(());
             }
@@ -505,9 +509,9 @@ pub fn iter_init(vm: &mut Vm, v: Value) -> VmResult<(Value, Value)> {
             for (k, v) in pairs {
                 vm.heap.share(v);
                 let k = vm.heap.str(k);
-                items.push(vm.heap.alloc(Obj::Tuple(vec![k, v])));
+                items.push(vm.heap.alloc(Obj::Tuple(smallvec::smallvec![k, v])));
             }
-            Ok((vm.heap.alloc(Obj::Iter { items, pos: 0 }), Value::Int(0)))
+            Ok((vm.heap.alloc(Obj::Iter { items: items.into(), pos: 0 }), Value::Int(0)))
         }
         Obj::Tuple(t) => {
             let items = t.clone();
