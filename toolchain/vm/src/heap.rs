@@ -162,19 +162,23 @@ impl Heap {
         self.alloc(Obj::Str(CompactString::new(s)))
     }
 
+    #[inline]
     pub fn get(&self, r: ObjRef) -> &Obj {
         &self.slots[r as usize].obj
     }
 
+    #[inline]
     pub fn get_mut(&mut self, r: ObjRef) -> &mut Obj {
         &mut self.slots[r as usize].obj
     }
 
+    #[inline]
     pub fn is_shared(&self, r: ObjRef) -> bool {
         self.slots[r as usize].shared
     }
 
     /// Marks a value as referenced from more than one place.
+    #[inline]
     pub fn share(&mut self, v: Value) {
         if let Value::Obj(r) = v {
             self.slots[r as usize].shared = true;
@@ -212,6 +216,7 @@ impl Heap {
         }
     }
 
+    #[inline]
     pub fn should_collect(&self) -> bool {
         self.allocated >= self.threshold
     }

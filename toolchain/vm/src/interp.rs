@@ -510,8 +510,11 @@ impl<'m> Vm<'m> {
                 Instr::GetGlobal { dst, g } => reg!(self, base, dst) = self.globals[g as usize],
                 Instr::SetGlobal { g, src } => self.globals[g as usize] = reg!(self, base, src),
                 Instr::GetGlobalMut { dst, g } => {
-                    let v = self.heap.make_unique(self.globals[g as usize]);
-                    self.globals[g as usize] = v;
+                    let mut v = self.globals[g as usize];
+                    if matches!(v, Value::Obj(r) if self.heap.is_shared(r)) {
+                        v = self.heap.make_unique(v);
+                        self.globals[g as usize] = v;
+                    }
                     reg!(self, base, dst) = v;
                 }
                 Instr::GetUpval { dst, idx } => {
