@@ -394,3 +394,54 @@ mod tests {
         assert!(code.iter().any(|i| matches!(i, Instr::PushHandler { .. })));
     }
 }
+
+/// Snapshot of the whole pipeline's output (compiler + this pass) for a
+/// small program: instruction selection, immediates, fused branches, loop
+/// layout and register use are all visible here.
+#[cfg(test)]
+mod snapshot {
+    use expect_test::expect;
+
+    #[test]
+    fn bytecode_listing() {
+        let src = "fun fib(n) { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }\nfun main() {\n  let mut i = 0\n  let mut acc = 0\n  while i < 100 { acc = (acc + i * i) % 1000003\n i += 1 }\n  for k in 0..3 { acc += k }\n  println(fib(10), acc)\n}";
+        let (ast, diags) = ruchy_syntax::parse(src);
+        assert!(diags.is_empty());
+        let m = crate::compile(&ruchy_hir::check(&ast).expect("checks"));
+        expect![[r#"
+            fn #0 <top-level> (params 0, registers 3):
+                 0  Call r1 = main(r1..+0)
+                 1  LoadNil { dst: 0 }
+                 2  Return { src: 0 }
+            fn #1 fib (params 1, registers 6):
+                 0  JmpIfNotLtIK r0 2 -> 2
+                 1  Return { src: 0 }
+                 2  AddIK { dst: 3, a: 0, k: -1 }
+                 3  Call r2 = fib(r3..+1)
+                 4  AddIK { dst: 4, a: 0, k: -2 }
+                 5  Call r3 = fib(r4..+1)
+                 6  AddI { dst: 1, a: 2, b: 3 }
+                 7  Return { src: 1 }
+            fn #2 main (params 0, registers 11):
+                 0  LoadInt { dst: 3, v: 1000003 }
+                 1  LoadInt { dst: 0, v: 0 }
+                 2  LoadInt { dst: 1, v: 0 }
+                 3  JmpIfNotLtIK r0 100 -> 9
+                 4  MulI { dst: 9, a: 0, b: 0 }
+                 5  AddI { dst: 8, a: 1, b: 9 }
+                 6  Rem { dst: 1, a: 8, b: 3 }
+                 7  AddIK { dst: 0, a: 0, k: 1 }
+                 8  LoopIfLtIK r0 100 -> 4
+                 9  LoadInt { dst: 2, v: 0 }
+                10  LoadInt { dst: 6, v: 3 }
+                11  JmpIfNotLt r2 r6 -> 14
+                12  AddI { dst: 1, a: 1, b: 2 }
+                13  ForStepLt r2 < r6 -> 12
+                14  LoadInt { dst: 7, v: 10 }
+                15  Call r5 = fib(r7..+1)
+                16  Move { dst: 6, src: 1 }
+                17  CallBuiltin r4 = println(r5..+2)
+                18  Return { src: 4 }
+        "#]].assert_eq(&crate::bytecode::disassemble(&m));
+    }
+}
