@@ -207,6 +207,12 @@ pub enum Instr {
     Cast { dst: Reg, src: Reg, kind: u8 },
 }
 
+/// A jump instruction's offset field.
+enum Offset<'a> {
+    Long(&'a mut i32),
+    Short(&'a mut i16),
+}
+
 /// How an instruction touches a register operand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -404,11 +410,18 @@ impl Instr {
         }
     }
 
-    /// The instruction index a jump at `pc` may transfer control to.
-    pub fn jump_target(&self, pc: usize) -> Option<usize> {
-        let off = match *self {
-            Instr::Jmp { off } | Instr::JmpBack { off } | Instr::JmpIf { off, .. } | Instr::JmpIfNot { off, .. } => off as i64,
-            Instr::JmpIfNil { off, .. } | Instr::JmpIfNotNil { off, .. } | Instr::PushHandler { off, .. } | Instr::JmpIfArgGiven { off, .. } => off as i64,
+    /// The jump offset field of a jump instruction: 32-bit or 16-bit. The
+    /// one place that knows which instructions jump.
+    fn offset_mut(&mut self) -> Option<Offset<'_>> {
+        Some(match self {
+            Instr::Jmp { off }
+            | Instr::JmpBack { off }
+            | Instr::JmpIf { off, .. }
+            | Instr::JmpIfNot { off, .. }
+            | Instr::JmpIfNil { off, .. }
+            | Instr::JmpIfNotNil { off, .. }
+            | Instr::PushHandler { off, .. }
+            | Instr::JmpIfArgGiven { off, .. } => Offset::Long(off),
             Instr::JmpIfNotLt { off, .. }
             | Instr::JmpIfNotLe { off, .. }
             | Instr::JmpIfNotLtI { off, .. }
@@ -430,48 +443,31 @@ impl Instr {
             | Instr::LoopIfGeIK { off, .. }
             | Instr::ForStepLt { off, .. }
             | Instr::ForStepLe { off, .. }
-            | Instr::IterNext { off, .. } => off as i64,
+            | Instr::IterNext { off, .. } => Offset::Short(off),
             _ => return None,
+        })
+    }
+
+    /// The instruction index a jump at `pc` may transfer control to.
+    pub fn jump_target(&self, pc: usize) -> Option<usize> {
+        let mut copy = *self;
+        let off = match copy.offset_mut()? {
+            Offset::Long(o) => *o as i64,
+            Offset::Short(o) => *o as i64,
         };
         usize::try_from(pc as i64 + 1 + off).ok()
     }
 
     /// Rewrites the jump offset so the jump at `pc` lands on `target`.
-    /// Returns false when the new offset does not fit the instruction.
+    /// Returns false (changing nothing) when this is not a jump or the
+    /// offset does not fit the instruction's field.
     pub fn set_jump_target(&mut self, pc: usize, target: usize) -> bool {
         let off = target as i64 - pc as i64 - 1;
-        let (Ok(long), short) = (i32::try_from(off), i16::try_from(off)) else { return false };
-        match self {
-            Instr::Jmp { off } | Instr::JmpBack { off } | Instr::JmpIf { off, .. } | Instr::JmpIfNot { off, .. } => *off = long,
-            Instr::JmpIfNil { off, .. } | Instr::JmpIfNotNil { off, .. } | Instr::PushHandler { off, .. } | Instr::JmpIfArgGiven { off, .. } => *off = long,
-            Instr::JmpIfNotLt { off, .. }
-            | Instr::JmpIfNotLe { off, .. }
-            | Instr::JmpIfNotLtI { off, .. }
-            | Instr::JmpIfNotLeI { off, .. }
-            | Instr::JmpIfNotLtIK { off, .. }
-            | Instr::JmpIfNotLeIK { off, .. }
-            | Instr::JmpIfNotGtIK { off, .. }
-            | Instr::JmpIfNotGeIK { off, .. }
-            | Instr::JmpIfNotEqIK { off, .. }
-            | Instr::JmpIfEqIK { off, .. }
-            | Instr::JmpIfNotEq { off, .. }
-            | Instr::JmpIfEq { off, .. }
-            | Instr::DictGetOr { off, .. }
-            | Instr::LoopIfLtI { off, .. }
-            | Instr::LoopIfLeI { off, .. }
-            | Instr::LoopIfLtIK { off, .. }
-            | Instr::LoopIfLeIK { off, .. }
-            | Instr::LoopIfGtIK { off, .. }
-            | Instr::LoopIfGeIK { off, .. }
-            | Instr::ForStepLt { off, .. }
-            | Instr::ForStepLe { off, .. }
-            | Instr::IterNext { off, .. } => match short {
-                Ok(o) => *off = o,
-                Err(_) => return false,
-            },
-            _ => return false,
+        match self.offset_mut() {
+            Some(Offset::Long(o)) => i32::try_from(off).map(|v| *o = v).is_ok(),
+            Some(Offset::Short(o)) => i16::try_from(off).map(|v| *o = v).is_ok(),
+            None => false,
         }
-        true
     }
 
     /// True when control never falls through to the next instruction.

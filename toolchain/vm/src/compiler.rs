@@ -431,32 +431,14 @@ impl<'a> FnCompiler<'a> {
         base
     }
 
+    /// Points the jump at `at` to the next instruction to be emitted. A
+    /// 16-bit offset that overflows makes the function compile again with
+    /// 32-bit jumps only.
     fn jump_here(&mut self, at: usize) {
-        let off = (self.code.len() - at - 1) as i32;
-        match &mut self.code[at] {
-            Instr::Jmp { off: o } | Instr::JmpIf { off: o, .. } | Instr::JmpIfNot { off: o, .. } | Instr::JmpIfNil { off: o, .. } => *o = off,
-            Instr::PushHandler { off: o, .. } | Instr::JmpIfArgGiven { off: o, .. } => *o = off,
-            Instr::JmpIfNotNil { off: o, .. } => *o = off,
-            Instr::JmpIfNotLt { off: o, .. }
-            | Instr::JmpIfNotLe { off: o, .. }
-            | Instr::JmpIfNotLtI { off: o, .. }
-            | Instr::JmpIfNotLeI { off: o, .. }
-            | Instr::JmpIfNotLtIK { off: o, .. }
-            | Instr::JmpIfNotLeIK { off: o, .. }
-            | Instr::JmpIfNotGtIK { off: o, .. }
-            | Instr::JmpIfNotGeIK { off: o, .. }
-            | Instr::JmpIfNotEqIK { off: o, .. }
-            | Instr::JmpIfEqIK { off: o, .. }
-            | Instr::JmpIfNotEq { off: o, .. }
-            | Instr::JmpIfEq { off: o, .. }
-            | Instr::DictGetOr { off: o, .. }
-            | Instr::IterNext { off: o, .. } => {
-                *o = i16::try_from(off).unwrap_or_else(|_| {
-                    self.short_jump_overflow = true;
-                    0
-                })
-            }
-            _ => unreachable!("not a jump"),
+        let target = self.code.len();
+        if !self.code[at].set_jump_target(at, target) {
+            debug_assert!(self.code[at].jump_target(at).is_some(), "not a jump");
+            self.short_jump_overflow = true;
         }
     }
 
@@ -1495,6 +1477,14 @@ impl<'a> FnCompiler<'a> {
     // ----- loops --------------------------------------------------------
 
     fn loop_body(&mut self, body: &'a Expr, _start: usize, result: Option<Reg>) {
+        self.body_of_loop(body, result);
+        self.jump_back(_start);
+    }
+
+    /// Opens a loop context, compiles the body and lands its `continue`s
+    /// right after it, where the caller emits the back-edge. The caller
+    /// pops the context (`finish_loop`) once the exit is known.
+    fn body_of_loop(&mut self, body: &'a Expr, result: Option<Reg>) {
         self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result, try_depth: self.tries.len() });
         let mark = self.next_temp;
         let t = self.temp();
@@ -1504,7 +1494,6 @@ impl<'a> FnCompiler<'a> {
         for c in conts {
             self.jump_here(c);
         }
-        self.jump_back(_start);
     }
 
     /// `while a < b { body }` on ints, laid out as
@@ -1514,15 +1503,8 @@ impl<'a> FnCompiler<'a> {
     fn inverted_while(&mut self, cond: &'a Expr, body: &'a Expr, dst: Reg) {
         let exit = self.cond_jump(cond);
         let top = self.code.len();
-        self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result: None, try_depth: self.tries.len() });
         let mark = self.next_temp;
-        let t = self.temp();
-        self.expr_into(body, t);
-        self.next_temp = mark;
-        let conts = std::mem::take(&mut self.loops.last_mut().unwrap().continues);
-        for c in conts {
-            self.jump_here(c);
-        }
+        self.body_of_loop(body, None);
         self.loop_test(cond, top);
         self.next_temp = mark;
         self.jump_here(exit);
@@ -1590,15 +1572,7 @@ impl<'a> FnCompiler<'a> {
         if direct.is_none() {
             self.bind_irrefutable(pat, i);
         }
-        self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result: None, try_depth: self.tries.len() });
-        let mark = self.next_temp;
-        let t = self.temp();
-        self.expr_into(body, t);
-        self.next_temp = mark;
-        let conts = std::mem::take(&mut self.loops.last_mut().unwrap().continues);
-        for c in conts {
-            self.jump_here(c);
-        }
+        self.body_of_loop(body, None);
         let at = self.emit(if inclusive { Instr::ForStepLe { i, end, off: 0 } } else { Instr::ForStepLt { i, end, off: 0 } });
         if !self.code[at].set_jump_target(at, top) {
             self.short_jump_overflow = true;
@@ -1629,15 +1603,7 @@ impl<'a> FnCompiler<'a> {
                 self.emit(if *inclusive { Instr::JmpIfNotLe { a: i, b: end, off: 0 } } else { Instr::JmpIfNotLt { a: i, b: end, off: 0 } })
             };
             self.bind_irrefutable(pat, i);
-            self.loops.push(LoopCtx { breaks: vec![], continues: vec![], result: None, try_depth: self.tries.len() });
-            let mark = self.next_temp;
-            let t = self.temp();
-            self.expr_into(body, t);
-            self.next_temp = mark;
-            let conts = std::mem::take(&mut self.loops.last_mut().unwrap().continues);
-            for c in conts {
-                self.jump_here(c);
-            }
+            self.body_of_loop(body, None);
             self.emit(Instr::AddIK { dst: i, a: i, k: 1 });
             self.jump_back(top);
             self.jump_here(exit);

@@ -485,6 +485,15 @@ impl<'m> Vm<'m> {
                 }
             };
         }
+        // A GC safepoint (loop back-edges): every live value is in a register.
+        macro_rules! safepoint {
+            () => {
+                if self.heap.should_collect() {
+                    save_pc!();
+                    self.collect_garbage();
+                }
+            };
+        }
         // Switches the locals to the frame now on top (after a call or return).
         macro_rules! reload {
             () => {
@@ -773,10 +782,7 @@ impl<'m> Vm<'m> {
                     }
                 }
                 Instr::JmpBack { off } => {
-                    if self.heap.should_collect() {
-                        save_pc!();
-                        self.collect_garbage();
-                    }
+                    safepoint!();
                     pc = (pc as i64 + off as i64) as usize;
                 }
                 Instr::DictGetOr { dst, base: b, off } => {
@@ -796,17 +802,13 @@ impl<'m> Vm<'m> {
                     }
                 }
                 Instr::LoopIfLtI { a, b, off } | Instr::LoopIfLeI { a, b, off } => {
-                    if self.heap.should_collect() {
-                        save_pc!();
-                        self.collect_garbage();
-                    }
+                    safepoint!();
                     let strict = matches!(ins, Instr::LoopIfLtI { .. });
                     let holds = match (rref!(self, base, a), rref!(self, base, b)) {
                         (Value::Int(x), Value::Int(y)) => if strict { x < y } else { x <= y },
                         (x, y) => {
                             let (x, y) = (*x, *y);
-                            let ord = tryv!(crate::ops::compare(self, x, y));
-                            ord == Some(std::cmp::Ordering::Less) || (!strict && ord == Some(std::cmp::Ordering::Equal))
+                            tryv!(self.less(x, y, strict))
                         }
                     };
                     if holds {
@@ -814,10 +816,7 @@ impl<'m> Vm<'m> {
                     }
                 }
                 Instr::LoopIfLtIK { a, k, off } | Instr::LoopIfLeIK { a, k, off } | Instr::LoopIfGtIK { a, k, off } | Instr::LoopIfGeIK { a, k, off } => {
-                    if self.heap.should_collect() {
-                        save_pc!();
-                        self.collect_garbage();
-                    }
+                    safepoint!();
                     let ord = match rref!(self, base, a) {
                         Value::Int(x) => Some(x.cmp(&(k as i64))),
                         &x => tryv!(crate::ops::compare(self, x, Value::Int(k as i64))),
@@ -843,16 +842,12 @@ impl<'m> Vm<'m> {
                         &x => tryv!(crate::ops::add(self, x, Value::Int(1))),
                     };
                     reg!(self, base, i) = next;
-                    if self.heap.should_collect() {
-                        save_pc!();
-                        self.collect_garbage();
-                    }
+                    safepoint!();
                     let holds = match (rref!(self, base, i), rref!(self, base, end)) {
                         (Value::Int(x), Value::Int(y)) => if strict { x < y } else { x <= y },
                         (x, y) => {
                             let (x, y) = (*x, *y);
-                            let ord = tryv!(crate::ops::compare(self, x, y));
-                            ord == Some(std::cmp::Ordering::Less) || (!strict && ord == Some(std::cmp::Ordering::Equal))
+                            tryv!(self.less(x, y, strict))
                         }
                     };
                     if holds {
@@ -1363,6 +1358,12 @@ impl<'m> Vm<'m> {
             (Intrinsic::ContainsKey, Obj::Dict(_)) => Ok(Some(Value::Bool(crate::ops::dict_lookup(self, r, arg)?.is_some()))),
             _ => Ok(None),
         }
+    }
+
+    /// `x < y` (`x <= y` unless `strict`) for any comparable values.
+    fn less(&mut self, x: Value, y: Value, strict: bool) -> VmResult<bool> {
+        let ord = crate::ops::compare(self, x, y)?;
+        Ok(ord == Some(std::cmp::Ordering::Less) || (!strict && ord == Some(std::cmp::Ordering::Equal)))
     }
 
     /// The shared object of a unit variant, allocated on first use.
