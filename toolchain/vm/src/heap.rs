@@ -172,6 +172,53 @@ impl Heap {
         &mut self.slots[r as usize].obj
     }
 
+    /// Element `i` of `array`, when it is an array and `i` an int index in
+    /// range (the interpreter's fast path; anything else takes `ops`).
+    #[inline]
+    pub fn array_elem(&self, array: &Value, i: &Value) -> Option<&Value> {
+        match (array, i) {
+            (Value::Obj(r), Value::Int(i)) => match self.get(*r) {
+                Obj::Array(a) => usize::try_from(*i).ok().and_then(|i| a.get(i)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub fn array_elem_mut(&mut self, array: &Value, i: &Value) -> Option<&mut Value> {
+        match (array, i) {
+            (Value::Obj(r), Value::Int(i)) => match self.get_mut(*r) {
+                Obj::Array(a) => usize::try_from(*i).ok().and_then(|i| a.get_mut(i)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Field `idx` of `obj`, when it is a struct of definition `def`.
+    #[inline]
+    pub fn struct_field(&self, obj: &Value, def: u32, idx: u16) -> Option<&Value> {
+        match obj {
+            Value::Obj(r) => match self.get(*r) {
+                Obj::Struct { def: d, fields } if *d == def => fields.get(idx as usize),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub fn struct_field_mut(&mut self, obj: &Value, def: u32, idx: u16) -> Option<&mut Value> {
+        match obj {
+            Value::Obj(r) => match self.get_mut(*r) {
+                Obj::Struct { def: d, fields } if *d == def => fields.get_mut(idx as usize),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     #[inline]
     pub fn is_shared(&self, r: ObjRef) -> bool {
         self.slots[r as usize].shared

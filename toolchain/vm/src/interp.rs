@@ -1097,14 +1097,7 @@ impl<'m> Vm<'m> {
                 }
                 Instr::GetFieldK { dst, obj, slot } => {
                     let fs = module.field_slots[slot as usize];
-                    let field = match rref!(self, base, obj) {
-                        Value::Obj(r) => match self.heap.get(*r) {
-                            Obj::Struct { def, fields } if *def == fs.def => fields.get(fs.idx as usize),
-                            _ => None,
-                        },
-                        _ => None,
-                    };
-                    match field {
+                    match self.heap.struct_field(rref!(self, base, obj), fs.def, fs.idx) {
                         // SAFETY: `dst` is a register of this frame (verifier).
                         Some(v) => unsafe { crate::value::copy_value(v, self.stack.as_mut_ptr().add(base + dst as usize)) },
                         None => {
@@ -1117,35 +1110,17 @@ impl<'m> Vm<'m> {
                 Instr::SetFieldK { obj, slot, src } => {
                     let fs = module.field_slots[slot as usize];
                     let from: *const Value = rref!(self, base, src);
-                    let done = match rref!(self, base, obj) {
-                        Value::Obj(r) => match self.heap.get_mut(*r) {
-                            Obj::Struct { def, fields } if *def == fs.def => match fields.get_mut(fs.idx as usize) {
-                                // SAFETY: `from` is a register (the stack is not touched here).
-                                Some(field) => {
-                                    unsafe { crate::value::copy_value(from, field) };
-                                    true
-                                }
-                                None => false,
-                            },
-                            _ => false,
-                        },
-                        _ => false,
-                    };
-                    if !done {
-                        let (o, v) = (reg!(self, base, obj), reg!(self, base, src));
-                        tryv!(crate::ops::set_field(self, o, fs.name, v));
+                    match self.heap.struct_field_mut(rref!(self, base, obj), fs.def, fs.idx) {
+                        // SAFETY: `from` is a register; the heap is not the stack.
+                        Some(field) => unsafe { crate::value::copy_value(from, field) },
+                        None => {
+                            let (o, v) = (reg!(self, base, obj), reg!(self, base, src));
+                            tryv!(crate::ops::set_field(self, o, fs.name, v));
+                        }
                     }
                 }
                 Instr::GetIndex { dst, obj, index } => {
-                    // Fast path: an array element at an in-range non-negative index.
-                    let element = match (rref!(self, base, obj), rref!(self, base, index)) {
-                        (Value::Obj(r), Value::Int(i)) => match self.heap.get(*r) {
-                            Obj::Array(a) => usize::try_from(*i).ok().and_then(|i| a.get(i)),
-                            _ => None,
-                        },
-                        _ => None,
-                    };
-                    match element {
+                    match self.heap.array_elem(rref!(self, base, obj), rref!(self, base, index)) {
                         // SAFETY: `dst` is a register of this frame (verifier).
                         Some(v) => unsafe { crate::value::copy_value(v, self.stack.as_mut_ptr().add(base + dst as usize)) },
                         None => {
@@ -1157,23 +1132,13 @@ impl<'m> Vm<'m> {
                 }
                 Instr::SetIndex { obj, index, src } => {
                     let from: *const Value = rref!(self, base, src);
-                    let done = match (rref!(self, base, obj), rref!(self, base, index)) {
-                        (Value::Obj(r), Value::Int(i)) => match self.heap.get_mut(*r) {
-                            Obj::Array(a) => match usize::try_from(*i).ok().and_then(|i| a.get_mut(i)) {
-                                // SAFETY: `from` is a register (the stack is not touched here).
-                                Some(slot) => {
-                                    unsafe { crate::value::copy_value(from, slot) };
-                                    true
-                                }
-                                None => false,
-                            },
-                            _ => false,
-                        },
-                        _ => false,
-                    };
-                    if !done {
-                        let (o, i, v) = (reg!(self, base, obj), reg!(self, base, index), reg!(self, base, src));
-                        tryv!(crate::ops::set_index(self, o, i, v));
+                    match self.heap.array_elem_mut(rref!(self, base, obj), rref!(self, base, index)) {
+                        // SAFETY: `from` is a register; the heap is not the stack.
+                        Some(slot) => unsafe { crate::value::copy_value(from, slot) },
+                        None => {
+                            let (o, i, v) = (reg!(self, base, obj), reg!(self, base, index), reg!(self, base, src));
+                            tryv!(crate::ops::set_index(self, o, i, v));
+                        }
                     }
                 }
                 Instr::GetTupleIdx { dst, obj, idx } => {
