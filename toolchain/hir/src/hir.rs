@@ -98,6 +98,19 @@ pub struct Program {
     pub main: Option<FuncId>,
 }
 
+impl Program {
+    /// The user method a call `recv.name(…)` dispatches to when the
+    /// receiver's static type is a struct or enum that defines it.
+    pub fn method_for(&self, recv: &Ty, name: &str) -> Option<FuncId> {
+        let owner = match recv {
+            Ty::Struct(s) => TypeRef::Struct(*s),
+            Ty::Enum(e) => TypeRef::Enum(*e),
+            _ => return None,
+        };
+        self.methods.iter().find(|m| m.owner == owner && m.name == name).map(|m| m.func)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Global {
     pub name: String,

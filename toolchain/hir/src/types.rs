@@ -211,16 +211,6 @@ impl Infer {
         }
     }
 
-    /// The method a call on a receiver of static type `recv` dispatches to.
-    fn resolve_method(p: &Program, recv: &Ty, name: &str) -> Option<FuncId> {
-        let owner = match recv {
-            Ty::Struct(s) => TypeRef::Struct(*s),
-            Ty::Enum(e) => TypeRef::Enum(*e),
-            _ => return None,
-        };
-        p.methods.iter().find(|m| m.owner == owner && m.name == name).map(|m| m.func)
-    }
-
     fn publish_field_types(&self, p: &mut Program) {
         for (def, tys) in p.structs.iter_mut().zip(&self.field_types) {
             def.field_types = tys.iter().map(|t| if *t == Ty::Unknown { Ty::Nil } else { t.clone() }).collect();
@@ -364,7 +354,7 @@ impl Infer {
             ExprKind::MethodCall { receiver, method, args } => {
                 let tr = self.expr(p, fi, receiver, rets);
                 let tys: Vec<Ty> = args.iter_mut().map(|a| self.expr(p, fi, a, rets)).collect();
-                if let Some(f) = Self::resolve_method(p, &tr, method) {
+                if let Some(f) = p.method_for(&tr, method) {
                     let f = f as usize;
                     for (i, t) in tys.iter().enumerate() {
                         if let Some(slot) = self.param_types[f].get_mut(i + 1) {

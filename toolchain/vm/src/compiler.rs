@@ -144,16 +144,6 @@ fn int_loop_test(cond: &Expr) -> bool {
     (int(a) && int(b)) || (int(a) && small_int(b).is_some()) || (int(b) && small_int(a).is_some())
 }
 
-/// The method a call on a receiver of static type `recv` dispatches to.
-fn static_method(program: &hir::Program, recv: &hir::Ty, name: &str) -> Option<hir::FuncId> {
-    let owner = match recv {
-        hir::Ty::Struct(s) => hir::TypeRef::Struct(*s),
-        hir::Ty::Enum(e) => hir::TypeRef::Enum(*e),
-        _ => return None,
-    };
-    program.methods.iter().find(|m| m.owner == owner && m.name == name).map(|m| m.func)
-}
-
 /// Whether `e`'s value may be an object that some place (variable, field,
 /// element, enum payload) still references, so that keeping it elsewhere
 /// needs `Share`: place reads, `?` (the payload stays in the Option), and
@@ -1368,7 +1358,7 @@ impl<'a> FnCompiler<'a> {
         if self.dict_get_or(receiver, method, args, dst) {
             return;
         }
-        let target = static_method(self.program, &receiver.ty, method);
+        let target = self.program.method_for(&receiver.ty, method);
         let mutating = match target {
             Some(f) => self.methods.mutates_self[f as usize],
             None => BUILTIN_MUTATORS.contains(&method) || self.methods.user_methods.contains(method),
