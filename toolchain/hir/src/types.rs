@@ -11,11 +11,25 @@
 //!   in the program. (A read that runs before the global's `let` sees nil;
 //!   back ends keep a generic path for that case — the VM's specialised
 //!   instructions check tags and fall back.)
+//! * A struct field's type joins every literal that builds the struct and
+//!   every store into the field. A store through a receiver of `Dyn` type
+//!   could hit any struct, so it makes that field name `Dyn` in all of them.
+//! * An array's element type joins its literal elements, index stores and
+//!   `push`/`insert`/`extend` on it, followed through nested indexing and
+//!   fields. Arrays have value semantics, so no other alias can add to the
+//!   array a variable holds; reads of `Dyn` containers give `Dyn`.
+//! * A method is only reached by dispatch on its owner's type (there is no
+//!   `Type::method(receiver)` form), so `self` has that type and a call on a
+//!   receiver of known type returns the method's return type. Its other
+//!   parameters join the arguments of such calls, unless a receiver of
+//!   unknown type calls a method of that name anywhere: then they are `Dyn`.
 //! * Locals captured by closures, pattern bindings other than a
 //!   plain `let x = …`, and the parameters of functions that escape as values
-//!   or are methods are `Dyn`: stores to them can happen where this pass does
-//!   not look, or their values come from dynamic containers.
+//!   are `Dyn`: stores to them can happen where this pass does not look, or
+//!   their values come from dynamic containers.
 //! * A function's return type joins its body value and every `return`.
+//! * While a type is still `Unknown` (not reached yet in this round), reads
+//!   through it stay `Unknown`, so a later round can still settle them.
 //!
 //! Back ends may specialise on a proven type (the VM emits `AddI` for
 //! `Int + Int`), but must stay correct for `Dyn`.
