@@ -404,7 +404,7 @@ impl Pat {
     pub fn is_irrefutable(&self) -> bool {
         match &self.kind {
             PatKind::Wild => true,
-            PatKind::Bind(_, sub) => sub.as_ref().map_or(true, |p| p.is_irrefutable()),
+            PatKind::Bind(_, sub) => sub.as_ref().is_none_or(|p| p.is_irrefutable()),
             PatKind::Tuple(ps) => ps.iter().all(Pat::is_irrefutable),
             _ => false,
         }

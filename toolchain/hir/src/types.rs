@@ -444,10 +444,7 @@ impl Infer {
                     self.store_field(def, *idx as usize, &t);
                     given[*idx as usize] = true;
                 }
-                let base_ty = match base {
-                    Some(b) => Some(self.expr(p, fi, b, rets)),
-                    None => None,
-                };
+                let base_ty = base.as_mut().map(|b| self.expr(p, fi, b, rets));
                 for (i, g) in given.iter().enumerate() {
                     if *g {
                         continue;

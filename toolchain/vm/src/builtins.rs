@@ -314,7 +314,7 @@ fn new_array(vm: &mut Vm, items: impl Into<Items>) -> Value {
     for it in &items {
         vm.heap.share(*it);
     }
-    vm.heap.alloc(Obj::Array(items.into()))
+    vm.heap.alloc(Obj::Array(items))
 }
 
 fn new_str(vm: &mut Vm, s: String) -> Value {
@@ -872,7 +872,7 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
                 (items[0], arg(0), &items[1..])
             };
             vm.temp_roots.push(f);
-            let src = vm.heap.alloc(Obj::Array(items.clone().into()));
+            let src = vm.heap.alloc(Obj::Array(items.clone()));
             vm.temp_roots.push(src);
             let mut res = Ok(());
             for it in rest {
@@ -972,7 +972,7 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
             let res = sort_values(vm, &mut v, if name == "sort_by" { Some(arg(0)) } else { None });
             vm.temp_roots.pop();
             res?;
-            *array_mut(&mut vm.heap, r) = v.into();
+            *array_mut(&mut vm.heap, r) = v;
             Value::Nil
         }
         "reverse" | "rev" => {

@@ -60,7 +60,7 @@ pub fn add(vm: &mut Vm, x: Value, y: Value) -> VmResult<Value> {
     let ys = vm.str_of(y).is_some();
     if xs || ys {
         let other = if xs { y } else { x };
-        if !matches!(other, Value::Int(_) | Value::Float(_) | Value::Bool(_)) && !(xs && ys) {
+        if !(matches!(other, Value::Int(_) | Value::Float(_) | Value::Bool(_)) || (xs && ys)) {
             return Err(Fail::msg(format!("Type error: Cannot add {} and {}", vm.type_name(x), vm.type_name(y))));
         }
         let s = concat_text(vm, x) + &concat_text(vm, y);
