@@ -91,7 +91,8 @@ impl Default for Heap {
 
 impl Heap {
     pub fn new() -> Heap {
-        Heap { slots: vec![], free: vec![], allocated: 0, threshold: MIN_THRESHOLD, live: 0, stats: GcStats::default() }
+        // Room for the first 4096 objects without reallocating the arena.
+        Heap { slots: Vec::with_capacity(4096), free: vec![], allocated: 0, threshold: MIN_THRESHOLD, live: 0, stats: GcStats::default() }
     }
 
     pub fn alloc(&mut self, obj: Obj) -> Value {
@@ -101,7 +102,11 @@ impl Heap {
         let slot = Slot { obj, marked: false, shared: false };
         let r = match self.free.pop() {
             Some(r) => {
-                self.slots[r as usize] = slot;
+                // A free-list slot holds `Obj::Free` (nothing to drop), so
+                // overwrite it without running drop glue.
+                let old = std::mem::replace(&mut self.slots[r as usize], slot);
+                debug_assert!(matches!(old.obj, Obj::Free));
+                std::mem::forget(old);
                 r
             }
             None => {
