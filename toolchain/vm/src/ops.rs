@@ -348,6 +348,12 @@ pub fn get_index(vm: &mut Vm, o: Value, i: Value) -> VmResult<Value> {
                     }
                     Ok(vm.heap.alloc(Obj::Array(items.into())))
                 }
+                Obj::Str(st) if st.is_ascii() => {
+                    // One byte per char: slice the bytes directly.
+                    let (s, e) = range_bounds(vm, &range, st.len(), "string")?;
+                    let sub = compact_str::CompactString::new(&st[s..e]);
+                    Ok(vm.heap.alloc(Obj::Str(sub)))
+                }
                 Obj::Str(st) => {
                     let chars: Vec<char> = st.chars().collect();
                     let (s, e) = range_bounds(vm, &range, chars.len(), "string")?;
@@ -368,11 +374,14 @@ pub fn get_index(vm: &mut Vm, o: Value, i: Value) -> VmResult<Value> {
             None => Err(Fail::msg(format!("Runtime error: Tuple index {n} out of bounds (length: {})", t.len()))),
         },
         (Obj::Str(s), Value::Int(n)) => {
-            let count = s.chars().count();
+            // Chars are indexed; an ASCII string has one byte per char, and
+            // checking that is far cheaper than walking the chars.
+            let ascii = s.is_ascii();
+            let count = if ascii { s.len() } else { s.chars().count() };
             match norm_index(n, count) {
                 Some(j) => {
                     // In range: `j < count`.
-                    let c = s.chars().nth(j).unwrap_or_default();
+                    let c = if ascii { s.as_bytes()[j] as char } else { s.chars().nth(j).unwrap_or_default() };
                     let mut buf = [0u8; 4];
                     Ok(vm.heap.str_from(c.encode_utf8(&mut buf)))
                 }
