@@ -1423,18 +1423,33 @@ impl<'a> FnCompiler<'a> {
         self.emit(Instr::NewStruct { dst, base, def: def as u16 });
     }
 
+    /// `v?`: `None` and `Err(e)` return from the function, `Some(x)` and
+    /// `Ok(x)` give `x`, and any other value is passed through unchanged —
+    /// so Rust's `s.parse::<i64>()?` works where `parse` gives a plain int
+    /// (a failed parse is a run-time error, §6).
     fn question(&mut self, v: &'a Expr, dst: Reg) {
         let s = self.expr_any(v);
         let t = self.temp();
-        self.emit(Instr::IsVariant { dst: t, src: s, def: hir::OPTION_ENUM as u16, variant: hir::VARIANT_NONE as u8 });
-        let j1 = self.emit(Instr::JmpIf { cond: t, off: 0 });
-        self.emit(Instr::IsVariant { dst: t, src: s, def: hir::RESULT_ENUM as u16, variant: hir::VARIANT_ERR as u8 });
-        let j2 = self.emit(Instr::JmpIf { cond: t, off: 0 });
+        let mut test = |this: &mut Self, def: hir::EnumId, variant: u32| {
+            this.emit(Instr::IsVariant { dst: t, src: s, def: def as u16, variant: variant as u8 });
+            this.emit(Instr::JmpIf { cond: t, off: 0 })
+        };
+        let early = [test(self, hir::OPTION_ENUM, hir::VARIANT_NONE), test(self, hir::RESULT_ENUM, hir::VARIANT_ERR)];
+        let unwrap = [test(self, hir::OPTION_ENUM, hir::VARIANT_SOME), test(self, hir::RESULT_ENUM, hir::VARIANT_OK)];
+        if s != dst {
+            self.emit(Instr::Move { dst, src: s });
+        }
+        let plain = self.emit(Instr::Jmp { off: 0 });
+        for j in unwrap {
+            self.jump_here(j);
+        }
         self.emit(Instr::GetPayload { dst, src: s, idx: 0 });
         let done = self.emit(Instr::Jmp { off: 0 });
-        self.jump_here(j1);
-        self.jump_here(j2);
+        for j in early {
+            self.jump_here(j);
+        }
         self.emit_return(s);
+        self.jump_here(plain);
         self.jump_here(done);
     }
 
