@@ -29,6 +29,9 @@ pub enum Instr {
     /// Loads global `g` for mutation: copies it first if it is shared (and
     /// stores the copy back), like `GetGlobal; MakeUnique; SetGlobal`.
     GetGlobalMut { dst: Reg, g: u32 },
+    /// `dst = global[index]`: `GetGlobal` and `GetIndex` fused by the
+    /// peephole pass (globals with an index below 65536).
+    GetGlobalIndex { dst: Reg, g: u16, index: Reg },
     /// Reads the value in the cell of capture `idx` of the running closure.
     GetUpval { dst: Reg, idx: u16 },
     SetUpval { idx: u16, src: Reg },
@@ -248,7 +251,7 @@ impl Instr {
             | Instr::GetGlobalMut { dst, .. }
             | Instr::GetUpval { dst, .. } => f(dst, Write),
             Instr::SetGlobal { src, .. } | Instr::SetUpval { src, .. } | Instr::Return { src } | Instr::Throw { src } => f(src, Read),
-            Instr::GetCell { dst, cell } => {
+            Instr::GetCell { dst, cell } | Instr::GetGlobalIndex { dst, index: cell, .. } => {
                 f(cell, Read);
                 f(dst, Write)
             }
@@ -676,6 +679,7 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
         Instr::GetGlobal { dst, g } => format!("GetGlobal r{dst} = {}", m.globals.get(g as usize).map_or("?", |s| s)),
         Instr::SetGlobal { g, src } => format!("SetGlobal {} = r{src}", m.globals.get(g as usize).map_or("?", |s| s)),
         Instr::GetGlobalMut { dst, g } => format!("GetGlobalMut r{dst} = {}", m.globals.get(g as usize).map_or("?", |s| s)),
+        Instr::GetGlobalIndex { dst, g, index } => format!("GetGlobalIndex r{dst} = {}[r{index}]", m.globals.get(g as usize).map_or("?", |s| s)),
         Instr::Call { dst, base, argc, proto } => {
             format!("Call r{dst} = {}(r{base}..+{argc})", m.protos.get(proto as usize).map_or("?", |p| &p.name))
         }

@@ -1430,7 +1430,7 @@ impl<'a> FnCompiler<'a> {
     fn question(&mut self, v: &'a Expr, dst: Reg) {
         let s = self.expr_any(v);
         let t = self.temp();
-        let mut test = |this: &mut Self, def: hir::EnumId, variant: u32| {
+        let test = |this: &mut Self, def: hir::EnumId, variant: u32| {
             this.emit(Instr::IsVariant { dst: t, src: s, def: def as u16, variant: variant as u8 });
             this.emit(Instr::JmpIf { cond: t, off: 0 })
         };

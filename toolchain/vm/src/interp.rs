@@ -518,6 +518,18 @@ impl<'m> Vm<'m> {
                 Instr::LoadBool { dst, v } => reg!(self, base, dst) = Value::Bool(v),
                 Instr::GetGlobal { dst, g } => reg!(self, base, dst) = self.globals[g as usize],
                 Instr::SetGlobal { g, src } => self.globals[g as usize] = reg!(self, base, src),
+                Instr::GetGlobalIndex { dst, g, index } => {
+                    let array = &self.globals[g as usize];
+                    match self.heap.array_elem(array, rref!(self, base, index)) {
+                        // SAFETY: `dst` is a register of this frame (verifier).
+                        Some(v) => unsafe { crate::value::copy_value(v, self.stack.as_mut_ptr().add(base + dst as usize)) },
+                        None => {
+                            let (o, i) = (self.globals[g as usize], reg!(self, base, index));
+                            let v = tryv!(crate::ops::get_index(self, o, i));
+                            reg!(self, base, dst) = v;
+                        }
+                    }
+                }
                 Instr::GetGlobalMut { dst, g } => {
                     let mut v = self.globals[g as usize];
                     if matches!(v, Value::Obj(r) if self.heap.is_shared(r)) {

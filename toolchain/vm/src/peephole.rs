@@ -12,7 +12,9 @@
 //! * **move coalescing** — `X → t; Move r ← t` with `t` dead afterwards
 //!   becomes `X → r` (X reads its operands before writing, so `r` may be one
 //!   of them), also across the `Share t` of a copied place value;
-//! * **return forwarding** — `Move t ← s; Return t` becomes `Return s`.
+//! * **return forwarding** — `Move t ← s; Return t` becomes `Return s`;
+//! * **global element reads** — `GetGlobal t; GetIndex d ← t[i]` with `t`
+//!   dead afterwards becomes one `GetGlobalIndex`.
 //!
 //! Soundness rests on register liveness computed over the control-flow
 //! graph (fallthrough plus every jump target). Functions that install an
@@ -176,6 +178,7 @@ fn dst_mut(i: &mut Instr) -> Option<&mut Reg> {
         | Instr::LoadBool { dst, .. }
         | Instr::GetGlobal { dst, .. }
         | Instr::GetGlobalMut { dst, .. }
+        | Instr::GetGlobalIndex { dst, .. }
         | Instr::GetUpval { dst, .. }
         | Instr::GetCell { dst, .. }
         | Instr::Add { dst, .. }
@@ -274,6 +277,16 @@ fn rewrite(p: &mut Proto, live_out: &[RegSet], deleted: &mut [bool]) -> bool {
                         pc += 2;
                         continue;
                     }
+                }
+            }
+            // GetGlobal t ← g; GetIndex d ← t[i]   ⇒   GetGlobalIndex d ← g[i]
+            if let (Instr::GetGlobal { dst: t, g }, Instr::GetIndex { dst: d, obj, index }) = (p.code[pc], p.code[pc + 1]) {
+                if let (true, Ok(g)) = (obj == t && index != t && !live_out[pc + 1].has(t), u16::try_from(g)) {
+                    p.code[pc] = Instr::GetGlobalIndex { dst: d, g, index };
+                    deleted[pc + 1] = true;
+                    changed = true;
+                    pc += 2;
+                    continue;
                 }
             }
             // X → t; Share t; Move r ← t   ⇒   X → r; Share r
