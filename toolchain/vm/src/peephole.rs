@@ -401,6 +401,14 @@ mod tests {
     }
 
     #[test]
+    fn global_array_reads_are_one_instruction() {
+        let m = compile("let xs = [1.5, 2.5]\nfun f(i) { xs[i] * 2.0 }\nprintln(f(1))");
+        let code = body(&m, "f");
+        assert!(matches!(code[0], Instr::GetGlobalIndex { .. }), "{code:?}");
+        assert!(!code.iter().any(|i| matches!(i, Instr::GetGlobal { .. } | Instr::GetIndex { .. })), "{code:?}");
+    }
+
+    #[test]
     fn functions_with_handlers_are_left_alone() {
         let m = compile("fun f() { let x = 1\n try { x } catch e { 0 } }");
         let code = body(&m, "f");
