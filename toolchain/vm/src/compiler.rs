@@ -136,6 +136,17 @@ fn writes_local(e: &Expr, id: hir::LocalId) -> bool {
     writes
 }
 
+/// An index expression that cannot change any variable or call anything:
+/// locals, constants and operators over them.
+fn pure_index(e: &Expr) -> bool {
+    match &e.kind {
+        E::Local(_) | E::Const(_) => true,
+        E::Binary(_, a, b) => pure_index(a) && pure_index(b),
+        E::Unary(_, a) => pure_index(a),
+        _ => false,
+    }
+}
+
 /// A `while` condition that `inverted_while` handles: an ordering
 /// comparison of two proven ints, or of an int and a small constant.
 fn int_loop_test(cond: &Expr) -> bool {
@@ -711,6 +722,13 @@ impl<'a> FnCompiler<'a> {
             E::TupleIndex(obj, i) => {
                 let o = self.expr_any(obj);
                 self.emit(Instr::GetTupleIdx { dst, obj: o, idx: *i as u16 });
+            }
+            // `table[i % 16]` on a global table: the index has no effects
+            // that could change the global, so read it after the index.
+            E::Index(obj, idx) if matches!(obj.kind, E::Global(g) if g <= u16::MAX as u32) && pure_index(idx) && small_int(idx).is_none() => {
+                let E::Global(g) = obj.kind else { unreachable!("matched above") };
+                let index = self.expr_any(idx);
+                self.emit(Instr::GetGlobalIndex { dst, g: g as u16, index });
             }
             E::Index(obj, idx) => {
                 let o = self.expr_any(obj);
