@@ -32,6 +32,8 @@ pub enum Instr {
     /// `dst = global[index]`: `GetGlobal` and `GetIndex` fused by the
     /// peephole pass (globals with an index below 65536).
     GetGlobalIndex { dst: Reg, g: u16, index: Reg },
+    /// `global[index] = src`, copying the global first if it is shared.
+    SetGlobalIndex { g: u16, index: Reg, src: Reg },
     /// Reads the value in the cell of capture `idx` of the running closure.
     GetUpval { dst: Reg, idx: u16 },
     SetUpval { idx: u16, src: Reg },
@@ -255,7 +257,7 @@ impl Instr {
                 f(cell, Read);
                 f(dst, Write)
             }
-            Instr::SetCell { cell, src } => {
+            Instr::SetCell { cell, src } | Instr::SetGlobalIndex { index: cell, src, .. } => {
                 f(cell, Read);
                 f(src, Read)
             }
@@ -680,6 +682,7 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
         Instr::SetGlobal { g, src } => format!("SetGlobal {} = r{src}", m.globals.get(g as usize).map_or("?", |s| s)),
         Instr::GetGlobalMut { dst, g } => format!("GetGlobalMut r{dst} = {}", m.globals.get(g as usize).map_or("?", |s| s)),
         Instr::GetGlobalIndex { dst, g, index } => format!("GetGlobalIndex r{dst} = {}[r{index}]", m.globals.get(g as usize).map_or("?", |s| s)),
+        Instr::SetGlobalIndex { g, index, src } => format!("SetGlobalIndex {}[r{index}] = r{src}", m.globals.get(g as usize).map_or("?", |s| s)),
         Instr::Call { dst, base, argc, proto } => {
             format!("Call r{dst} = {}(r{base}..+{argc})", m.protos.get(proto as usize).map_or("?", |p| &p.name))
         }

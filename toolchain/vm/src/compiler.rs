@@ -147,6 +147,17 @@ fn pure_index(e: &Expr) -> bool {
     }
 }
 
+/// A value expression that reads variables and elements and computes, but
+/// calls nothing and assigns nothing, so it cannot change any variable.
+fn pure_value(e: &Expr) -> bool {
+    match &e.kind {
+        E::Local(_) | E::Const(_) | E::Global(_) => true,
+        E::Binary(_, a, b) | E::Index(a, b) => pure_value(a) && pure_value(b),
+        E::Unary(_, a) | E::Field(a, _) | E::TupleIndex(a, _) => pure_value(a),
+        _ => false,
+    }
+}
+
 /// A `while` condition that `inverted_while` handles: an ordering
 /// comparison of two proven ints, or of an int and a small constant.
 fn int_loop_test(cond: &Expr) -> bool {
@@ -1149,6 +1160,25 @@ impl<'a> FnCompiler<'a> {
                     self.expr_into_shared(value, t);
                 }
                 self.emit(Instr::SetTupleIdx { obj: o, idx: *i as u16, src: t });
+            }
+            // `table[i] = v` on a global table with a pure index and value:
+            // nothing in between can change the global, so one instruction
+            // makes it unique and stores the element.
+            Place::Index(obj, idx) if matches!(obj.kind, E::Global(g) if g <= u16::MAX as u32) && pure_index(idx) && pure_value(value) => {
+                let E::Global(g) = obj.kind else { unreachable!("matched above") };
+                let index = self.index_operand(idx, Some(value));
+                let t = self.temp();
+                if let Some(op) = op {
+                    self.emit(Instr::GetGlobalIndex { dst: t, g: g as u16, index });
+                    let elem = match &obj.ty {
+                        hir::Ty::Array(e) => (**e).clone(),
+                        _ => hir::Ty::Dyn,
+                    };
+                    self.compound(op, &elem, t, value);
+                } else {
+                    self.expr_into_shared(value, t);
+                }
+                self.emit(Instr::SetGlobalIndex { g: g as u16, index, src: t });
             }
             Place::Index(obj, idx) => {
                 let o = self.place_unique(obj).0;

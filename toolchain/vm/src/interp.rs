@@ -530,6 +530,22 @@ impl<'m> Vm<'m> {
                         }
                     }
                 }
+                Instr::SetGlobalIndex { g, index, src } => {
+                    let mut array = self.globals[g as usize];
+                    if matches!(array, Value::Obj(r) if self.heap.is_shared(r)) {
+                        array = self.heap.make_unique(array);
+                        self.globals[g as usize] = array;
+                    }
+                    let from: *const Value = rref!(self, base, src);
+                    match self.heap.array_elem_mut(&array, rref!(self, base, index)) {
+                        // SAFETY: `from` is a register; the heap is not the stack.
+                        Some(slot) => unsafe { crate::value::copy_value(from, slot) },
+                        None => {
+                            let (i, v) = (reg!(self, base, index), reg!(self, base, src));
+                            tryv!(crate::ops::set_index(self, array, i, v));
+                        }
+                    }
+                }
                 Instr::GetGlobalMut { dst, g } => {
                     let mut v = self.globals[g as usize];
                     if matches!(v, Value::Obj(r) if self.heap.is_shared(r)) {
