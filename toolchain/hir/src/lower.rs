@@ -71,7 +71,18 @@ enum Resolved {
     Module(String),
 }
 
+/// A path segment, with `Self` standing for the type whose `impl` is being
+/// lowered.
+fn seg<'a>(name: &'a str, self_type: &'a Option<String>) -> &'a str {
+    match (name, self_type) {
+        ("Self", Some(t)) => t,
+        _ => name,
+    }
+}
+
 struct Lowerer {
+    /// The type of the `impl` whose methods are being lowered (for `Self`).
+    self_type: Option<String>,
     funcs: Vec<Option<Function>>,
     globals: Vec<Global>,
     global_names: HashMap<String, GlobalId>,
@@ -193,6 +204,7 @@ impl Lowerer {
         enum_names.insert("Option".to_string(), OPTION_ENUM);
         enum_names.insert("Result".to_string(), RESULT_ENUM);
         Lowerer {
+            self_type: None,
             funcs: vec![],
             globals: vec![],
             global_names: HashMap::new(),
@@ -504,7 +516,10 @@ impl Lowerer {
             Some(o) => format!("{o}::{}", f.name.name),
             None => f.name.name.clone(),
         };
+        let inner = owner.map(str::to_string).or_else(|| self.self_type.clone());
+        let outer = std::mem::replace(&mut self.self_type, inner);
         let func = self.lower_fn_like(name, f.has_self, &f.params, &ast_block_expr(&f.body), false, f.span);
+        self.self_type = outer;
         self.funcs[id as usize] = Some(func);
     }
 
@@ -990,7 +1005,8 @@ impl Lowerer {
     }
 
     fn lower_path(&mut self, segs: &[ast::Ident], span: Span) -> Expr {
-        let names: Vec<&str> = segs.iter().map(|s| s.name.as_str()).collect();
+        let self_ty = self.self_type.clone();
+        let names: Vec<&str> = segs.iter().map(|s| seg(&s.name, &self_ty)).collect();
         let (ty, item) = (names[..names.len() - 1].join("::"), names[names.len() - 1]);
         if let Some(&e) = self.enum_names.get(&ty) {
             if let Some(v) = self.enums[e as usize].variants.iter().position(|v| v.name == item) {
@@ -1070,7 +1086,8 @@ impl Lowerer {
                 _ => Callee::Value(Box::new(self.lower_name(name, callee.span))),
             },
             A::Path(segs) => {
-                let ty = segs[..segs.len() - 1].iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("::");
+                let self_ty = self.self_type.clone();
+                let ty = segs[..segs.len() - 1].iter().map(|s| seg(&s.name, &self_ty)).collect::<Vec<_>>().join("::");
                 let item = &segs[segs.len() - 1].name;
                 if let Some(b) = assoc_builtin(&ty, item) {
                     if !self.assoc.contains_key(&(ty.clone(), item.clone())) {
@@ -1085,7 +1102,8 @@ impl Lowerer {
                         ExprKind::VariantCtor { def, variant } => {
                             let arity = self.enums[def as usize].variants[variant as usize].arity;
                             if arity != args.len() {
-                                self.error(span, format!("variant `{}` expects {arity} values, got {}", segs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("::"), args.len()));
+                                let self_ty = self.self_type.clone();
+                                self.error(span, format!("variant `{}` expects {arity} values, got {}", segs.iter().map(|s| seg(&s.name, &self_ty)).collect::<Vec<_>>().join("::"), args.len()));
                             }
                             let args = self.lower_exprs(args);
                             return expr(ExprKind::Variant { def, variant, args }, span);
@@ -1219,10 +1237,12 @@ impl Lowerer {
     }
 
     fn lower_struct_lit(&mut self, path: &[ast::Ident], fields: &[ast::FieldInit], base: Option<&ast::Expr>, span: Span) -> Expr {
-        let name = path.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("::");
+        let self_ty = self.self_type.clone();
+        let name = path.iter().map(|p| seg(&p.name, &self_ty)).collect::<Vec<_>>().join("::");
         // Struct-like enum variant: `E::V { a: 1 }`.
         if path.len() >= 2 {
-            let ty = path[..path.len() - 1].iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join("::");
+            let self_ty = self.self_type.clone();
+            let ty = path[..path.len() - 1].iter().map(|p| seg(&p.name, &self_ty)).collect::<Vec<_>>().join("::");
             if let Some(&e) = self.enum_names.get(&ty) {
                 let vname = &path[path.len() - 1].name;
                 if let Some(v) = self.enums[e as usize].variants.iter().position(|v| &v.name == vname) {
@@ -1352,7 +1372,8 @@ impl Lowerer {
     }
 
     fn lower_variant_pat(&mut self, path: &[ast::Ident], args: Option<&[ast::Pat]>, span: Span, bound: &mut HashMap<String, LocalId>) -> Pat {
-        let names: Vec<&str> = path.iter().map(|s| s.name.as_str()).collect();
+        let self_ty = self.self_type.clone();
+        let names: Vec<&str> = path.iter().map(|s| seg(&s.name, &self_ty)).collect();
         let target = match names.as_slice() {
             ["Some"] | ["Option", "Some"] => Some((OPTION_ENUM, VARIANT_SOME)),
             ["None"] | ["Option", "None"] => Some((OPTION_ENUM, VARIANT_NONE)),
@@ -1384,7 +1405,8 @@ impl Lowerer {
     }
 
     fn lower_struct_pat(&mut self, path: &[ast::Ident], fields: &[(ast::Ident, ast::Pat)], span: Span, bound: &mut HashMap<String, LocalId>) -> Pat {
-        let name = path.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("::");
+        let self_ty = self.self_type.clone();
+        let name = path.iter().map(|s| seg(&s.name, &self_ty)).collect::<Vec<_>>().join("::");
         if let Some(&s) = self.struct_names.get(&name) {
             let mut out = vec![];
             for (f, p) in fields {
@@ -1398,7 +1420,8 @@ impl Lowerer {
         }
         // Struct-like enum variant pattern: fields map to payload positions.
         if path.len() >= 2 {
-            let ty = path[..path.len() - 1].iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("::");
+            let self_ty = self.self_type.clone();
+            let ty = path[..path.len() - 1].iter().map(|s| seg(&s.name, &self_ty)).collect::<Vec<_>>().join("::");
             if let Some(&e) = self.enum_names.get(&ty) {
                 let vname = &path[path.len() - 1].name;
                 if let Some(v) = self.enums[e as usize].variants.iter().position(|v| &v.name == vname) {

@@ -319,19 +319,25 @@ impl<'a> Lexer<'a> {
             && rest[2..].chars().next().is_some_and(|c| c.is_ascii_hexdigit())
         {
             self.pos += 2;
-            let digits = self.eat_while(|c| c.is_ascii_hexdigit());
-            let value = u64::from_str_radix(digits, 16).ok().and_then(|v| i64::try_from(v).ok());
+            // `_` separates digit groups (`0xFF_FF`), as in Rust.
+            let digits = self.eat_while(|c| c.is_ascii_hexdigit() || c == '_').replace('_', "");
+            let value = u64::from_str_radix(&digits, 16).ok().and_then(|v| i64::try_from(v).ok());
             self.number_suffix(false);
             return self.int_value(start, value);
         }
         let after_dot =
             matches!(self.tokens.last(), Some(t) if matches!(t.kind, TokenKind::Dot | TokenKind::QuestionDot));
-        self.eat_while(|c| c.is_ascii_digit());
+        let digit_or_separator = |c: char| c.is_ascii_digit() || c == '_';
+        if after_dot {
+            self.eat_while(|c| c.is_ascii_digit());
+        } else {
+            self.eat_while(digit_or_separator);
+        }
         let mut is_float = false;
         if !after_dot {
             if self.peek() == Some('.') && self.peek_at(1).is_some_and(|c| c.is_ascii_digit()) {
                 self.pos += 1;
-                self.eat_while(|c| c.is_ascii_digit());
+                self.eat_while(digit_or_separator);
                 is_float = true;
             }
             if self.exponent_follows() {
@@ -343,7 +349,7 @@ impl<'a> Lexer<'a> {
                 is_float = true;
             }
         }
-        let text = &self.src[start..self.pos];
+        let text = self.src[start..self.pos].replace('_', "");
         if self.number_suffix(after_dot) || is_float {
             return TokenKind::Float(text.parse().unwrap_or(0.0));
         }
