@@ -659,6 +659,22 @@ mod tests {
         tokens.into_iter().map(|t| t.kind).filter(|k| *k != TokenKind::Eof).collect()
     }
 
+    #[test]
+    fn underscores_separate_digit_groups() {
+        assert_eq!(
+            kinds("1_000_000 0xFF_FF 1_5.2_5 3_i64 t.0"),
+            vec![
+                TokenKind::Int(1_000_000),
+                TokenKind::Int(0xFFFF),
+                TokenKind::Float(15.25),
+                TokenKind::Int(3),
+                TokenKind::Ident("t".into()),
+                TokenKind::Dot,
+                TokenKind::Int(0)
+            ]
+        );
+    }
+
     fn errors(src: &str) -> Vec<String> {
         lex(src).1.into_iter().map(|d| d.message).collect()
     }
