@@ -672,8 +672,16 @@ impl Lowerer {
 
     fn lower_stmt(&mut self, stmt: &ast::Stmt, out: &mut Vec<Stmt>) {
         match &stmt.kind {
-            S::Let { pat, init, .. } => {
-                let init = init.as_ref().map(|e| self.lower_expr(e));
+            S::Let { pat, init, ty } => {
+                // `let s: String = chars.collect()`: the annotation asks for
+                // a string, as `collect::<String>()` does.
+                let wants_string = matches!(ty, Some(ast::Type::Named { name, .. }) if name == "String");
+                let init = init.as_ref().map(|e| match &e.kind {
+                    A::MethodCall { receiver, method, args, turbofish: None } if wants_string && method.name == "collect" && args.is_empty() => {
+                        self.collect_string(receiver, e.span)
+                    }
+                    _ => self.lower_expr(e),
+                });
                 if self.at_global_scope() {
                     self.lower_global_let(pat, init, stmt.span, out);
                 } else {
@@ -815,9 +823,14 @@ impl Lowerer {
                 }
             }
             A::Call { callee, args } => return self.lower_call(callee, args, span),
-            A::MethodCall { receiver, method, args, .. } => {
+            A::MethodCall { receiver, method, args, turbofish } => {
                 if let Some(block) = crate::entry::desugar_value(e) {
                     return self.lower_expr(&block);
+                }
+                // `chars.collect::<String>()` builds a string, as in Rust
+                // (plain `collect()` is the identity on arrays).
+                if method.name == "collect" && args.is_empty() && matches!(turbofish, Some(ast::Type::Named { name, .. }) if name == "String") {
+                    return self.collect_string(receiver, span);
                 }
                 return self.lower_method_call(receiver, method, args, span);
             }
@@ -1138,6 +1151,13 @@ impl Lowerer {
         if got < lo || got > hi {
             self.error(span, format!("function `{name}` expects {lo}-{hi} arguments, got {got}"));
         }
+    }
+
+    /// `items.collect()` asked to produce a `String`: the items joined.
+    fn collect_string(&mut self, items: &ast::Expr, span: Span) -> Expr {
+        let join = ast::Ident { name: "join".into(), span };
+        let empty = ast::Expr { kind: A::Str(String::new()), span };
+        self.lower_method_call(items, &join, std::slice::from_ref(&empty), span)
     }
 
     fn lower_method_call(&mut self, receiver: &ast::Expr, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {

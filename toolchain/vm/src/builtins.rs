@@ -958,6 +958,24 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
             }
             option(vm, best)
         }
+        "max_by_key" | "min_by_key" => {
+            // As in Rust: the last of equal maxima, the first of equal minima.
+            let keys = map_items(vm, &items, arg(0), |_, _, key| Ok(Some(key)))?;
+            let mut best: Option<usize> = None;
+            for (i, k) in keys.iter().enumerate() {
+                let better = match best {
+                    None => true,
+                    Some(b) => {
+                        let o = ops::compare(vm, *k, keys[b])?;
+                        if name == "max_by_key" { o != Some(std::cmp::Ordering::Less) } else { o == Some(std::cmp::Ordering::Less) }
+                    }
+                };
+                if better {
+                    best = Some(i);
+                }
+            }
+            option(vm, best.map(|i| items[i]))
+        }
         "sort" | "sorted" => {
             let mut v = items.clone();
             sort_values(vm, &mut v, None)?;
