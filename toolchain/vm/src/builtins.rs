@@ -958,6 +958,13 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
             }
             option(vm, best)
         }
+        "step_by" => {
+            let n = int_arg(vm, arg(0))?;
+            if n <= 0 {
+                return err("Runtime error: step_by needs a positive step");
+            }
+            new_array(vm, items.iter().step_by(n as usize).copied().collect::<Vec<_>>())
+        }
         "max_by_key" | "min_by_key" => {
             // As in Rust: the last of equal maxima, the first of equal minima.
             let keys = map_items(vm, &items, arg(0), |_, _, key| Ok(Some(key)))?;
