@@ -71,6 +71,35 @@ enum Resolved {
     Module(String),
 }
 
+/// `i64::MAX`, `u8::MIN`, `f64::EPSILON`, …: integer limits that fit the
+/// 64-bit int (`u64::MAX` does not), and the special floats.
+fn numeric_constant(ty: &str, item: &str) -> Option<Const> {
+    let int = |min: i64, max: i64| match item {
+        "MAX" => Some(Const::Int(max)),
+        "MIN" => Some(Const::Int(min)),
+        _ => None,
+    };
+    match ty {
+        "i64" | "isize" => int(i64::MIN, i64::MAX),
+        "i32" => int(i32::MIN.into(), i32::MAX.into()),
+        "i16" => int(i16::MIN.into(), i16::MAX.into()),
+        "i8" => int(i8::MIN.into(), i8::MAX.into()),
+        "u32" => int(0, u32::MAX.into()),
+        "u16" => int(0, u16::MAX.into()),
+        "u8" => int(0, u8::MAX.into()),
+        "f64" => Some(Const::Float(match item {
+            "INFINITY" => f64::INFINITY,
+            "NEG_INFINITY" => f64::NEG_INFINITY,
+            "NAN" => f64::NAN,
+            "MAX" => f64::MAX,
+            "MIN" => f64::MIN,
+            "EPSILON" => f64::EPSILON,
+            _ => return None,
+        })),
+        _ => None,
+    }
+}
+
 /// A path segment, with `Self` standing for the type whose `impl` is being
 /// lowered.
 fn seg<'a>(name: &'a str, self_type: &'a Option<String>) -> &'a str {
@@ -1051,19 +1080,7 @@ impl Lowerer {
                 return expr(ExprKind::Const(Const::Float(v)), span);
             }
         }
-        if let ("i64" | "i32", "MAX" | "MIN") | ("f64", "INFINITY" | "NEG_INFINITY" | "NAN" | "MAX" | "MIN" | "EPSILON") = (ty.as_str(), item) {
-            let c = match (ty.as_str(), item) {
-                ("i64", "MAX") => Const::Int(i64::MAX),
-                ("i64", "MIN") => Const::Int(i64::MIN),
-                ("i32", "MAX") => Const::Int(i32::MAX as i64),
-                ("i32", "MIN") => Const::Int(i32::MIN as i64),
-                ("f64", "INFINITY") => Const::Float(f64::INFINITY),
-                ("f64", "NEG_INFINITY") => Const::Float(f64::NEG_INFINITY),
-                ("f64", "NAN") => Const::Float(f64::NAN),
-                ("f64", "MAX") => Const::Float(f64::MAX),
-                ("f64", "MIN") => Const::Float(f64::MIN),
-                _ => Const::Float(f64::EPSILON),
-            };
+        if let Some(c) = numeric_constant(&ty, item) {
             return expr(ExprKind::Const(c), span);
         }
         self.error(span, format!("undefined name `{}`", names.join("::")));
