@@ -299,6 +299,10 @@ fn none(vm: &mut Vm) -> Value {
     vm.unit_variant(ruchy_hir::OPTION_ENUM, ruchy_hir::VARIANT_NONE)
 }
 
+fn is_option_or_result(vm: &Vm, v: Value) -> bool {
+    matches!(v, Value::Obj(r) if matches!(vm.heap.get(r), Obj::Enum { def, .. } if *def <= ruchy_hir::RESULT_ENUM))
+}
+
 fn option(vm: &mut Vm, v: Option<Value>) -> Value {
     match v {
         Some(v) => some(vm, v),
@@ -373,6 +377,13 @@ fn method_on(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> MethodResu
                     return Ok((new_array(vm, items), None));
                 }
             }
+            vm.heap.share(recv);
+            return Ok((recv, None));
+        }
+        // A plain value where Rust code expects a Result (`s.parse::<i64>()`
+        // gives an int here, §6) behaves as `Ok(value)`, like `?` does, so
+        // `.parse().unwrap()` works.
+        "unwrap" | "expect" | "unwrap_or" | "unwrap_or_else" | "unwrap_or_default" | "map_err" if recv != Value::Nil && !is_option_or_result(vm, recv) => {
             vm.heap.share(recv);
             return Ok((recv, None));
         }
