@@ -299,6 +299,28 @@ fn none(vm: &mut Vm) -> Value {
     vm.unit_variant(ruchy_hir::OPTION_ENUM, ruchy_hir::VARIANT_NONE)
 }
 
+/// Index of the first item for which `f(item)` is truthy (`want`) or falsy
+/// (`!want`). `recv`, which holds the items, stays rooted during the calls.
+fn first_where(vm: &mut Vm, recv: Value, items: &[Value], f: Value, want: bool) -> VmResult<Option<usize>> {
+    vm.temp_roots.push(recv);
+    let mut found = Ok(None);
+    for (i, it) in items.iter().enumerate() {
+        match vm.call_value(f, &[*it]) {
+            Ok(v) if v.truthy() == want => {
+                found = Ok(Some(i));
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                found = Err(e);
+                break;
+            }
+        }
+    }
+    vm.temp_roots.pop();
+    found
+}
+
 fn is_option_or_result(vm: &Vm, v: Value) -> bool {
     matches!(v, Value::Obj(r) if matches!(vm.heap.get(r), Obj::Enum { def, .. } if *def <= ruchy_hir::RESULT_ENUM))
 }
@@ -903,47 +925,12 @@ fn array_method(vm: &mut Vm, r: u32, name: &str, args: &[Value]) -> MethodResult
             if args.len() < 2 && name == "reduce" { some(vm, acc) } else { acc }
         }
         "find" => {
-            let f = arg(0);
-            let mut found = None;
-            vm.temp_roots.push(recv);
-            for it in &items {
-                match vm.call_value(f, &[*it]) {
-                    Ok(v) if v.truthy() => {
-                        found = Some(*it);
-                        break;
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        vm.temp_roots.pop();
-                        return Err(e);
-                    }
-                }
-            }
-            vm.temp_roots.pop();
-            option(vm, found)
+            let found = first_where(vm, recv, &items, arg(0), true)?;
+            option(vm, found.map(|i| items[i]))
         }
-        "any" | "all" => {
-            let f = arg(0);
-            let want = name == "any";
-            let mut result = !want;
-            vm.temp_roots.push(recv);
-            for it in &items {
-                let v = vm.call_value(f, &[*it]);
-                match v {
-                    Ok(v) if v.truthy() == want => {
-                        result = want;
-                        break;
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        vm.temp_roots.pop();
-                        return Err(e);
-                    }
-                }
-            }
-            vm.temp_roots.pop();
-            Value::Bool(result)
-        }
+        // `any`: some item passes; `all`: no item fails.
+        "any" => Value::Bool(first_where(vm, recv, &items, arg(0), true)?.is_some()),
+        "all" => Value::Bool(first_where(vm, recv, &items, arg(0), false)?.is_none()),
         "count" => {
             let out = map_items(vm, &items, arg(0), |_, it, r| Ok(r.truthy().then_some(it)))?;
             Value::Int(out.len() as i64)

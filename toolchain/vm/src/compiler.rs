@@ -601,14 +601,21 @@ impl<'a> FnCompiler<'a> {
         }
         let mut fails = vec![];
         self.pattern(pat, v, &mut fails);
-        if !fails.is_empty() {
-            let skip = self.emit(Instr::Jmp { off: 0 });
-            for f in fails {
-                self.jump_here(f);
-            }
-            self.emit(Instr::LetFail);
-            self.jump_here(skip);
+        self.let_fail_on(fails);
+    }
+
+    /// The failed tests of a pattern that must match (`let`, `for`) raise
+    /// `LetFail`; a match falls through.
+    fn let_fail_on(&mut self, fails: Vec<usize>) {
+        if fails.is_empty() {
+            return;
         }
+        let matched = self.emit(Instr::Jmp { off: 0 });
+        for f in fails {
+            self.jump_here(f);
+        }
+        self.emit(Instr::LetFail);
+        self.jump_here(matched);
     }
 
     /// Initialises a (newly bound) local from `v`.
@@ -1680,14 +1687,7 @@ impl<'a> FnCompiler<'a> {
         };
         let mut fails = vec![];
         self.pattern(pat, x, &mut fails);
-        if !fails.is_empty() {
-            let ok = self.emit(Instr::Jmp { off: 0 });
-            for f in fails {
-                self.jump_here(f);
-            }
-            self.emit(Instr::LetFail);
-            self.jump_here(ok);
-        }
+        self.let_fail_on(fails);
         self.loop_body(body, top, None);
         self.jump_here(next);
         let l = self.loops.pop().unwrap();

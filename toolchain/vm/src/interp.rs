@@ -494,6 +494,19 @@ impl<'m> Vm<'m> {
                 }
             };
         }
+        // `ra < rb` (`<=` unless strict) for the loop tests: ints inline,
+        // anything else through `ops::compare`.
+        macro_rules! less {
+            ($a:expr, $b:expr, $strict:expr) => {
+                match (rref!(self, base, $a), rref!(self, base, $b)) {
+                    (Value::Int(x), Value::Int(y)) => if $strict { x < y } else { x <= y },
+                    (x, y) => {
+                        let (x, y) = (*x, *y);
+                        tryv!(self.less(x, y, $strict))
+                    }
+                }
+            };
+        }
         // Switches the locals to the frame now on top (after a call or return).
         macro_rules! reload {
             () => {
@@ -832,13 +845,7 @@ impl<'m> Vm<'m> {
                 Instr::LoopIfLtI { a, b, off } | Instr::LoopIfLeI { a, b, off } => {
                     safepoint!();
                     let strict = matches!(ins, Instr::LoopIfLtI { .. });
-                    let holds = match (rref!(self, base, a), rref!(self, base, b)) {
-                        (Value::Int(x), Value::Int(y)) => if strict { x < y } else { x <= y },
-                        (x, y) => {
-                            let (x, y) = (*x, *y);
-                            tryv!(self.less(x, y, strict))
-                        }
-                    };
+                    let holds = less!(a, b, strict);
                     if holds {
                         pc = (pc as i64 + off as i64) as usize;
                     }
@@ -871,13 +878,7 @@ impl<'m> Vm<'m> {
                     };
                     reg!(self, base, i) = next;
                     safepoint!();
-                    let holds = match (rref!(self, base, i), rref!(self, base, end)) {
-                        (Value::Int(x), Value::Int(y)) => if strict { x < y } else { x <= y },
-                        (x, y) => {
-                            let (x, y) = (*x, *y);
-                            tryv!(self.less(x, y, strict))
-                        }
-                    };
+                    let holds = less!(i, end, strict);
                     if holds {
                         pc = (pc as i64 + off as i64) as usize;
                     }
