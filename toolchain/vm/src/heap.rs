@@ -181,9 +181,18 @@ impl Heap {
     /// range (the interpreter's fast path; anything else takes `ops`).
     #[inline]
     pub fn array_elem(&self, array: &Value, i: &Value) -> Option<&Value> {
-        match (array, i) {
-            (Value::Obj(r), Value::Int(i)) => match self.get(*r) {
-                Obj::Array(a) => usize::try_from(*i).ok().and_then(|i| a.get(i)),
+        match i {
+            Value::Int(i) => self.array_elem_at(array, usize::try_from(*i).ok()?),
+            _ => None,
+        }
+    }
+
+    /// Element `i` of `array`, when it is an array of more than `i` elements.
+    #[inline]
+    pub fn array_elem_at(&self, array: &Value, i: usize) -> Option<&Value> {
+        match array {
+            Value::Obj(r) => match self.get(*r) {
+                Obj::Array(a) => a.get(i),
                 _ => None,
             },
             _ => None,

@@ -1244,13 +1244,8 @@ impl<'m> Vm<'m> {
                     reg!(self, base, dst) = tryv!(crate::ops::payload(self, v, idx as usize));
                 }
                 Instr::GetIndexK { dst, src, idx } => {
-                    let element = match rref!(self, base, src) {
-                        Value::Obj(r) => match self.heap.get(*r) {
-                            Obj::Array(a) => usize::try_from(idx).ok().and_then(|i| a.get(i)),
-                            _ => None,
-                        },
-                        _ => None,
-                    };
+                    // A negative `idx` (from the end) takes the generic path.
+                    let element = usize::try_from(idx).ok().and_then(|i| self.heap.array_elem_at(rref!(self, base, src), i));
                     match element {
                         // SAFETY: `dst` is a register of this frame (verifier).
                         Some(v) => unsafe { crate::value::copy_value(v, self.stack.as_mut_ptr().add(base + dst as usize)) },
