@@ -286,17 +286,24 @@ impl<'a> Parser<'a> {
     /// start a statement. Always consumes at least one token unless it is
     /// at `}` or end of file, so the caller's loop makes progress.
     fn recover_stmt(&mut self, stmt_start: usize) {
+        self.skip_to(stmt_start, &TokenKind::Semi, starts_stmt);
+    }
+
+    /// Skips tokens, tracking bracket depth, until (at depth 0) `separator`
+    /// (consumed), an unmatched `}` or end of file, or — once a token has been
+    /// consumed — a token on a new line that `starts_item` accepts.
+    pub(super) fn skip_to(&mut self, start: usize, separator: &TokenKind, starts_item: fn(&TokenKind) -> bool) {
         let mut depth = 0usize;
-        let mut consumed = self.pos > stmt_start;
+        let mut consumed = self.pos > start;
         loop {
             let tok = self.peek();
-            if consumed && depth == 0 && tok.newline_before && starts_stmt(&tok.kind) {
+            if consumed && depth == 0 && tok.newline_before && starts_item(&tok.kind) {
                 return;
             }
-            match tok.kind {
+            match &tok.kind {
                 TokenKind::Eof => return,
                 TokenKind::RBrace if depth == 0 => return,
-                TokenKind::Semi if depth == 0 => {
+                k if depth == 0 && k == separator => {
                     self.bump();
                     return;
                 }

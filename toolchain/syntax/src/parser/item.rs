@@ -375,27 +375,7 @@ impl Parser<'_> {
     /// Inside a `{…}` list of members/variants: skips to the next `,`,
     /// line start or the closing `}`, consuming at least one token.
     pub(super) fn recover_member(&mut self, start: usize) {
-        let mut depth = 0usize;
-        let mut consumed = self.pos > start;
-        loop {
-            let tok = self.peek();
-            if consumed && depth == 0 && tok.newline_before {
-                return;
-            }
-            match tok.kind {
-                TokenKind::Eof => return,
-                TokenKind::RBrace if depth == 0 => return,
-                TokenKind::Comma if depth == 0 => {
-                    self.bump();
-                    return;
-                }
-                TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
-                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-            self.bump();
-            consumed = true;
-        }
+        self.skip_to(start, &TokenKind::Comma, |_| true);
     }
 
     /// `enum E<T> { A, B(i32, f64), C { x: i32 }, D = 10 }`
