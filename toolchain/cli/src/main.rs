@@ -6,8 +6,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod build;
+
 #[derive(Parser)]
-#[command(name = "ruchy-wasm", version, about = "Ruchy toolchain: check, run and (soon) compile Ruchy programs to WebAssembly")]
+#[command(name = "ruchy-wasm", version, about = "Ruchy toolchain: check, run and compile Ruchy programs to WebAssembly")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -15,7 +17,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a program on the bytecode VM (the development tier).
+    /// Run a program on the bytecode VM (the development tier), or compiled
+    /// to wasm in an embedded wasmtime with `--wasm`.
     Run {
         file: PathBuf,
         /// Print an intermediate stage instead of running.
@@ -24,6 +27,22 @@ enum Command {
         /// Print garbage-collector statistics to stderr after the run.
         #[arg(long)]
         gc_stats: bool,
+        /// Compile to wasm and run that instead of the VM.
+        #[arg(long)]
+        wasm: bool,
+    },
+    /// Compile a program ahead of time to a WASI command module.
+    Build {
+        file: PathBuf,
+        /// Output directory (default: the current directory).
+        #[arg(short, long)]
+        out_dir: Option<PathBuf>,
+        /// Which loaders to write besides the `.wasm` (default: all).
+        #[arg(long, value_enum)]
+        target: Vec<BuildTarget>,
+        /// Print an intermediate stage instead of writing the bundle.
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
     },
     /// Check a program for compile-time errors without running it.
     Check {
@@ -34,18 +53,47 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Emit {
+enum BuildTarget {
+    Wasi,
+    Node,
+    Web,
+}
+
+impl BuildTarget {
+    fn bundle_targets(chosen: &[BuildTarget]) -> Vec<ruchy_codegen::bundle::Target> {
+        use ruchy_codegen::bundle::Target;
+        let all = [BuildTarget::Wasi, BuildTarget::Node, BuildTarget::Web];
+        let chosen = if chosen.is_empty() { &all[..] } else { chosen };
+        chosen
+            .iter()
+            .map(|t| match t {
+                BuildTarget::Wasi => Target::Wasi,
+                BuildTarget::Node => Target::Node,
+                BuildTarget::Web => Target::Web,
+            })
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Emit {
     Tokens,
     Ast,
     Hir,
     Bytecode,
+    /// The wasm tier's target IR.
+    Ir,
+    /// The compiled module as WebAssembly text.
+    Wat,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The compiler recurses over the tree; give deep programs room.
     let handle = std::thread::Builder::new().stack_size(256 << 20).spawn(move || match cli.command {
-        Command::Run { file, emit, gc_stats } => drive(&file, emit, true, gc_stats),
+        Command::Run { file, emit, wasm: true, .. } => build::run_wasm(&file, emit),
+        Command::Build { file, out_dir, target, emit } => build::build(&file, out_dir.as_deref(), &BuildTarget::bundle_targets(&target), emit),
+        Command::Run { file, emit, gc_stats, wasm: false } => drive(&file, emit, true, gc_stats),
         Command::Check { file, emit } => drive(&file, emit, false, false),
     });
     match handle.map(|h| h.join()) {
@@ -57,42 +105,56 @@ fn main() -> ExitCode {
     }
 }
 
-fn report(path: &Path, src: &str, diags: &[Diagnostic]) -> u8 {
+pub(crate) fn report(path: &Path, src: &str, diags: &[Diagnostic]) -> u8 {
     eprint!("{}", ruchy_syntax::diag::render(&path.display().to_string(), src, diags));
     let n = diags.iter().filter(|d| d.is_error()).count();
     eprintln!("error: could not compile `{}` due to {n} previous error{}", path.display(), if n == 1 { "" } else { "s" });
     1
 }
 
-fn drive(path: &Path, emit: Option<Emit>, run: bool, gc_stats: bool) -> u8 {
+/// Reads and checks a program, handling the front-end `--emit` stages.
+/// `Err(code)` means stop with that exit code (an error was reported, or
+/// the requested stage was printed).
+pub(crate) fn front_end(path: &Path, emit: Option<Emit>) -> Result<(String, ruchy_hir::Program), u8> {
     let src = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", path.display());
-            return 1;
+            return Err(1);
         }
     };
     if emit == Some(Emit::Tokens) {
         let (tokens, diags) = ruchy_syntax::lexer::lex(&src);
         print!("{}", ruchy_syntax::ast_dump::dump_tokens(&tokens));
-        return if diags.is_empty() { 0 } else { report(path, &src, &diags) };
+        return Err(if diags.is_empty() { 0 } else { report(path, &src, &diags) });
     }
     let (ast, diags) = ruchy_syntax::parse(&src);
     if !diags.is_empty() {
-        return report(path, &src, &diags);
+        return Err(report(path, &src, &diags));
     }
     if emit == Some(Emit::Ast) {
         print!("{}", ruchy_syntax::ast_dump::dump_program(&ast));
-        return 0;
+        return Err(0);
     }
     let hir = match ruchy_hir::check(&ast) {
         Ok(h) => h,
-        Err(diags) => return report(path, &src, &diags),
+        Err(diags) => return Err(report(path, &src, &diags)),
     };
     if emit == Some(Emit::Hir) {
         print!("{}", ruchy_hir::dump::dump(&hir));
-        return 0;
+        return Err(0);
     }
+    Ok((src, hir))
+}
+
+fn drive(path: &Path, emit: Option<Emit>, run: bool, gc_stats: bool) -> u8 {
+    if matches!(emit, Some(Emit::Ir | Emit::Wat)) {
+        return build::emit_wasm_stage(path, emit);
+    }
+    let (src, hir) = match front_end(path, emit) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     let module = ruchy_vm::compile(&hir);
     if emit == Some(Emit::Bytecode) {
         print!("{}", ruchy_vm::bytecode::disassemble(&module));

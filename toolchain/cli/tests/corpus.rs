@@ -16,9 +16,21 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn run_with_timeout(dir: &Path, file: &str, timeout: Duration) -> Result<(Vec<u8>, Vec<u8>, i32), String> {
+/// How a corpus program is run.
+#[derive(Clone, Copy, PartialEq)]
+enum Tier {
+    Vm,
+    /// Compiled to wasm and run in the embedded wasmtime.
+    Wasm,
+}
+
+fn run_with_timeout(dir: &Path, file: &str, tier: Tier, timeout: Duration) -> Result<(Vec<u8>, Vec<u8>, i32), String> {
+    let args: &[&str] = match tier {
+        Tier::Vm => &["run", file],
+        Tier::Wasm => &["run", "--wasm", file],
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_ruchy-wasm"))
-        .args(["run", file])
+        .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -52,23 +64,28 @@ fn run_with_timeout(dir: &Path, file: &str, timeout: Duration) -> Result<(Vec<u8
     Ok((stdout, stderr, status.code().unwrap_or(-1)))
 }
 
-fn check_dir(dir: &Path) -> (usize, Vec<String>) {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+fn programs(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "ruchy"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().to_string())
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no tests in {}", dir.display());
+    files
+}
+
+/// Runs each named program of `dir` on `tier`; returns the failures.
+fn check_programs(dir: &Path, names: &[String], tier: Tier) -> Vec<String> {
     let mut failures = vec![];
-    for path in &files {
-        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+    for name in names {
         let read = |ext: &str| std::fs::read(dir.join(format!("{name}.{ext}"))).ok();
         let want_out = read("out").unwrap_or_else(|| panic!("{name}: missing .out"));
         let want_code: i32 = read("code").map_or(0, |c| String::from_utf8_lossy(&c).trim().parse().expect("numeric .code"));
         // Like run.sh (`$(cat f)`), trailing newlines of .err do not count.
         let want_err = read("err").map(|e| String::from_utf8_lossy(&e).trim_end_matches('\n').to_string());
-        match run_with_timeout(dir, &format!("{name}.ruchy"), Duration::from_secs(20)) {
+        match run_with_timeout(dir, &format!("{name}.ruchy"), tier, Duration::from_secs(20)) {
             Err(e) => failures.push(format!("{name}: {e}")),
             Ok((out, err, code)) => {
                 let err = String::from_utf8_lossy(&err);
@@ -93,13 +110,52 @@ fn check_dir(dir: &Path) -> (usize, Vec<String>) {
             }
         }
     }
-    (files.len(), failures)
+    failures
 }
 
 fn assert_corpus(sub: &str) {
-    let (total, failures) = check_dir(&repo_root().join("tests").join(sub));
-    println!("{sub}: {} passed, {} failed", total - failures.len(), failures.len());
-    assert!(failures.is_empty(), "{} of {total} failed:\n{}", failures.len(), failures.join("\n"));
+    let dir = repo_root().join("tests").join(sub);
+    let names = programs(&dir);
+    let failures = check_programs(&dir, &names, Tier::Vm);
+    println!("{sub}: {} passed, {} failed", names.len() - failures.len(), failures.len());
+    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), names.len(), failures.join("\n"));
+}
+
+/// The conformance programs the wasm tier runs so far: `tests/wasm-tier.txt`,
+/// one name per line. The list only grows; every listed program must give
+/// the VM's exact output, and every other one must be refused at compile
+/// time with a clean "not supported yet" error (never a crash or a wrong
+/// answer).
+#[test]
+fn conformance_corpus_on_the_wasm_tier() {
+    let dir = repo_root().join("tests/conformance");
+    let listed: Vec<String> = std::fs::read_to_string(repo_root().join("tests/wasm-tier.txt"))
+        .expect("tests/wasm-tier.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    let all = programs(&dir);
+    for name in &listed {
+        assert!(all.contains(name), "tests/wasm-tier.txt names {name}, which is not in tests/conformance");
+    }
+    let mut failures = check_programs(&dir, &listed, Tier::Wasm);
+    let mut newly_passing = vec![];
+    for name in all.iter().filter(|n| !listed.contains(n)) {
+        let (out, err, code) = run_with_timeout(&dir, &format!("{name}.ruchy"), Tier::Wasm, Duration::from_secs(20)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let err = String::from_utf8_lossy(&err);
+        if err.contains("does not support") && code == 1 && out.is_empty() {
+            continue;
+        }
+        if check_programs(&dir, std::slice::from_ref(name), Tier::Wasm).is_empty() {
+            newly_passing.push(name.clone());
+        } else {
+            failures.push(format!("{name}: not listed, so it must be refused cleanly; got exit {code}, stderr {err:?}"));
+        }
+    }
+    println!("wasm tier: {} listed programs pass; also passing, not yet listed: {newly_passing:?}", listed.len() - failures.len().min(listed.len()));
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

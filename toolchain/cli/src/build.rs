@@ -1,0 +1,75 @@
+//! The wasm tier's driver: `ruchy-wasm build`, `run --wasm`, and the
+//! `--emit ir|wat` stages.
+
+use crate::{front_end, report, Emit};
+use ruchy_codegen::bundle::{self, Target};
+use std::path::Path;
+use std::time::Instant;
+
+/// Front end → LIR → wasm bytes. `Err(code)`: stop with that exit code.
+fn compile(path: &Path, emit: Option<Emit>) -> Result<Vec<u8>, u8> {
+    let (src, hir) = front_end(path, emit)?;
+    let lir = ruchy_lir::compile(&hir, &src, &path.display().to_string()).map_err(|diags| report(path, &src, &diags))?;
+    if emit == Some(Emit::Ir) {
+        print!("{}", ruchy_lir::print::print(&lir));
+        return Err(0);
+    }
+    let wasm = ruchy_codegen::emit_module(&lir).map_err(|e| {
+        eprintln!("error: {e}");
+        1
+    })?;
+    if emit == Some(Emit::Wat) {
+        match wasmprinter::print_bytes(&wasm) {
+            Ok(text) => print!("{text}"),
+            Err(e) => {
+                eprintln!("error: cannot print the module: {e}");
+                return Err(1);
+            }
+        }
+        return Err(0);
+    }
+    Ok(wasm)
+}
+
+/// `--emit ir|wat` on `run`/`check`.
+pub fn emit_wasm_stage(path: &Path, emit: Option<Emit>) -> u8 {
+    match compile(path, emit) {
+        Ok(_) => 0,
+        Err(code) => code,
+    }
+}
+
+pub fn run_wasm(path: &Path, emit: Option<Emit>) -> u8 {
+    let wasm = match compile(path, emit) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let args = vec![path.display().to_string()];
+    match ruchy_wasm_host::run_inherit(&wasm, &args) {
+        Ok(code) => code.clamp(0, 255) as u8,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+pub fn build(path: &Path, out_dir: Option<&Path>, targets: &[Target], emit: Option<Emit>) -> u8 {
+    let started = Instant::now();
+    let wasm = match compile(path, emit) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "main".into());
+    let dir = out_dir.unwrap_or(Path::new("."));
+    let size = wasm.len();
+    let files = bundle::bundle(&name, wasm, targets, &[]);
+    let written = std::fs::create_dir_all(dir).and_then(|_| files.iter().try_for_each(|f| std::fs::write(dir.join(&f.name), &f.bytes)));
+    if let Err(e) = written {
+        eprintln!("error: cannot write the bundle to {}: {e}", dir.display());
+        return 1;
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    eprintln!("built {} in {} ({size} bytes of wasm) in {:.0} ms", names.join(", "), dir.display(), started.elapsed().as_secs_f64() * 1e3);
+    0
+}

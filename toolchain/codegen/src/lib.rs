@@ -1,0 +1,174 @@
+//! The wasm tier's back end: turns a verified LIR module into a WASI
+//! command module.
+//!
+//! Steps: load the embedded runtime module ([`runtime`]); lay out the
+//! program's static objects after the runtime's data ([`data`]); declare
+//! every function (so calls can name functions not yet built), then build
+//! their bodies ([`emit`]); add `_start`; drop the runtime's exports so
+//! that walrus's reachability pass keeps only what `_start` can reach
+//! (tree-shaking); write the binary.
+
+pub mod bundle;
+pub mod data;
+pub mod emit;
+pub mod runtime;
+
+use data::Data;
+use emit::{Cx, FnCx, GlobalHome, Messages};
+use ruchy_lir::ir::{self, Callee, Inst, Ty};
+use runtime::{wasm_ty, Runtime, RUNTIME_WASM};
+use walrus::ir::{LoadKind, StoreKind};
+use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, FunctionKind, InstrSeqBuilder, Module, ValType};
+
+const PAGE: u64 = 65536;
+
+/// Compiles a LIR module to the bytes of a WASI preview-1 command module.
+pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
+    let mut module = walrus::ModuleConfig::new().generate_name_section(true).parse(RUNTIME_WASM).map_err(|e| format!("cannot load the runtime module: {e}"))?;
+    let rt = Runtime::link(&module)?;
+
+    let mut data = Data::new((module.memories.get(rt.memory).initial * PAGE) as u32);
+    let statics: Vec<u32> = m.statics.iter().map(|s| data.add_static(s)).collect();
+    let msgs = Messages {
+        add: data.str("Runtime error: Integer overflow in addition"),
+        sub: data.str("Runtime error: Integer overflow in subtraction"),
+        mul: data.str("Runtime error: Integer overflow in multiplication"),
+        div: data.str("Runtime error: Integer overflow in division"),
+        neg: data.str("Runtime error: Integer overflow in negation"),
+        div_zero: data.str("Division by zero"),
+    };
+    let file = data.str(&m.file);
+    let types = data.type_table(&m.structs, &m.enums);
+    place_data(&mut module, &rt, &data);
+
+    let globals = declare_globals(&mut module, &rt, m);
+    let depth = module.globals.add_local(ValType::I32, true, false, ConstExpr::Value(walrus::ir::Value::I32(0)));
+    let mul_checked = emit::build_mul_checked(&mut module, &rt, msgs.mul);
+    let funcs = declare_funcs(&mut module, m);
+    let cx = Cx { rt: &rt, funcs: &funcs, globals: &globals, statics: &statics, msgs: &msgs, depth, mul_checked };
+    for (i, f) in m.funcs.iter().enumerate() {
+        build_func(&mut module, &cx, funcs[i], f);
+    }
+    let start = build_start(&mut module, &cx, m, file, types);
+
+    // Tree-shaking: only `_start` (and the memory) stay exported; walrus's
+    // gc pass then removes every function, global and data segment nothing
+    // reachable from them uses.
+    let exports: Vec<_> = module.exports.iter().filter(|e| !matches!(e.item, ExportItem::Memory(_))).map(|e| e.id()).collect();
+    for e in exports {
+        module.exports.delete(e);
+    }
+    module.exports.add("_start", start);
+    walrus::passes::gc::run(&mut module);
+    Ok(module.emit_wasm())
+}
+
+/// Adds the static image as an active data segment and grows the initial
+/// memory to cover it; the runtime's heap starts above it.
+fn place_data(module: &mut Module, rt: &Runtime, data: &Data) {
+    if data.bytes.is_empty() {
+        return;
+    }
+    let offset = ConstExpr::Value(walrus::ir::Value::I32(data.base as i32));
+    module.data.add(walrus::DataKind::Active { memory: rt.memory, offset }, data.bytes.clone());
+    let mem = module.memories.get_mut(rt.memory);
+    mem.initial = (data.end() as u64).div_ceil(PAGE).max(mem.initial);
+    if let Some(max) = mem.maximum {
+        mem.maximum = Some(max.max(mem.initial));
+    }
+}
+
+/// Scalar globals become wasm globals; reference globals get the bottom
+/// slots of the shadow stack, where the collector sees them (`_start`
+/// reserves them before anything runs).
+fn declare_globals(module: &mut Module, rt: &Runtime, m: &ir::Module) -> Vec<GlobalHome> {
+    let mut next_slot = 0;
+    m.globals
+        .iter()
+        .map(|g| match g.ty {
+            Ty::Ref => {
+                next_slot += 1;
+                GlobalHome::Slot(rt.shadow_base + 4 * (next_slot - 1))
+            }
+            t => {
+                let zero = match t {
+                    Ty::I64 => walrus::ir::Value::I64(0),
+                    Ty::F64 => walrus::ir::Value::F64(0.0),
+                    _ => walrus::ir::Value::I32(0),
+                };
+                GlobalHome::Wasm(module.globals.add_local(wasm_ty(t), true, false, ConstExpr::Value(zero)))
+            }
+        })
+        .collect()
+}
+
+fn ref_global_count(m: &ir::Module) -> u32 {
+    m.globals.iter().filter(|g| g.ty == Ty::Ref).count() as u32
+}
+
+/// Creates every function with a placeholder body so calls can refer to
+/// functions defined later; [`build_func`] replaces the bodies.
+fn declare_funcs(module: &mut Module, m: &ir::Module) -> Vec<FunctionId> {
+    m.funcs
+        .iter()
+        .map(|f| {
+            let params: Vec<ValType> = f.params.iter().map(|&p| wasm_ty(f.ty(p))).collect();
+            let mut fb = FunctionBuilder::new(&mut module.types, &params, &[wasm_ty(f.ret)]);
+            fb.func_body().unreachable();
+            let args = params.iter().map(|&t| module.locals.add(t)).collect();
+            fb.finish(args, &mut module.funcs)
+        })
+        .collect()
+}
+
+fn calls_user_function(body: &[Inst]) -> bool {
+    let mut found = false;
+    ir::walk(body, &mut |i| found |= matches!(i, Inst::Call { callee: Callee::Func(_), .. }));
+    found
+}
+
+fn build_func(module: &mut Module, cx: &Cx, id: FunctionId, f: &ir::Func) {
+    let params: Vec<ValType> = f.params.iter().map(|&p| wasm_ty(f.ty(p))).collect();
+    let mut fb = FunctionBuilder::new(&mut module.types, &params, &[wasm_ty(f.ret)]);
+    fb.name(format!("ruchy:{}", f.name));
+    let (locals, args) = emit::declare_locals(&mut module.locals, f);
+    let fp = (f.frame_slots > 0).then(|| module.locals.add(ValType::I32));
+    let t64 = [module.locals.add(ValType::I64), module.locals.add(ValType::I64), module.locals.add(ValType::I64)];
+    let fcx = FnCx { cx, f, locals, fp, guards_depth: calls_user_function(&f.body), t64 };
+    let mut body = fb.func_body();
+    fcx.prologue(&mut body);
+    let mut labels = vec![];
+    fcx.body(&mut body, &f.body, &mut labels);
+    // Every LIR body ends in a terminator; this satisfies the validator.
+    body.unreachable();
+    module.funcs.get_mut(id).kind = FunctionKind::Local(fb.local_func(args));
+}
+
+/// `_start`: initialise the runtime, reserve the reference globals' slots,
+/// run the top-level code, then `main`, then flush and exit 0.
+fn build_start(module: &mut Module, cx: &Cx, m: &ir::Module, file: u32, types: u32) -> FunctionId {
+    let mut fb = FunctionBuilder::new(&mut module.types, &[], &[]);
+    fb.name("_start".into());
+    let mut b = fb.func_body();
+    let rt = cx.rt;
+    b.call(rt.func("rt_init"));
+    reserve_global_slots(&mut b, rt, ref_global_count(m));
+    b.i32_const(file as i32).call(rt.func("rt_set_file"));
+    b.i32_const(types as i32).call(rt.func("rt_set_types"));
+    for f in std::iter::once(m.entry).chain(m.main) {
+        b.call(cx.funcs[f as usize]).drop();
+    }
+    b.i32_const(0).call(rt.func("rt_exit"));
+    fb.finish(vec![], &mut module.funcs)
+}
+
+fn reserve_global_slots(b: &mut InstrSeqBuilder, rt: &Runtime, n: u32) {
+    if n == 0 {
+        return;
+    }
+    let arg = |offset| walrus::ir::MemArg { align: 2, offset };
+    b.i32_const(rt.shadow_sp as i32);
+    b.i32_const(rt.shadow_sp as i32).load(rt.memory, LoadKind::I32 { atomic: false }, arg(0));
+    b.i32_const(4 * n as i32).binop(walrus::ir::BinaryOp::I32Add);
+    b.store(rt.memory, StoreKind::I32 { atomic: false }, arg(0));
+}

@@ -1,0 +1,1060 @@
+//! HIR → LIR lowering.
+//!
+//! Each HIR function becomes one LIR function; each HIR local one variable of
+//! the local's representation ([`rep`]). Expressions are lowered to a
+//! variable holding their value in the representation of their static type;
+//! where a value flows between types (an int into a dynamic parameter, say)
+//! [`FnLower::coerce`] boxes or unboxes it. Statically typed operations
+//! become wasm operators; anything else calls the runtime's generic entry
+//! points, which implement the same semantics as the VM (`ruchy-vm::ops`).
+//!
+//! Constructs the wasm tier does not handle yet are reported as compile
+//! errors at their source location rather than miscompiled.
+
+use crate::ir::*;
+use crate::rt;
+use ruchy_hir::{self as hir, Builtin, Const, ExprKind as E, PatKind, Stmt};
+use ruchy_syntax::ast::{BinOp as HBin, FormatSpec, UnOp as HUn};
+use ruchy_syntax::{Diagnostic, LineIndex, Span};
+use std::collections::HashMap;
+
+/// The wasm representation of a HIR type.
+pub fn rep(t: &hir::Ty) -> Ty {
+    match t {
+        hir::Ty::Int => Ty::I64,
+        hir::Ty::Float => Ty::F64,
+        hir::Ty::Bool => Ty::I32,
+        _ => Ty::Ref,
+    }
+}
+
+/// Lowers a checked program. `src` and `file` give runtime error locations.
+pub fn lower(program: &hir::Program, src: &str, file: &str) -> Result<Module, Vec<Diagnostic>> {
+    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![] };
+    let globals = program.globals.iter().map(|g| Global { name: g.name.clone(), ty: rep(&g.ty) }).collect();
+    let funcs: Vec<Func> = (0..program.funcs.len()).map(|i| FnLower::new(&mut m, i as u32).lower()).collect();
+    if !m.errors.is_empty() {
+        return Err(m.errors);
+    }
+    Ok(Module {
+        funcs,
+        globals,
+        statics: m.statics,
+        entry: program.entry,
+        main: program.main,
+        file: file.to_string(),
+        structs: program.structs.iter().map(|s| (s.name.clone(), s.fields.clone())).collect(),
+        enums: program.enums.iter().map(|e| (e.name.clone(), e.variants.iter().map(|v| v.name.clone()).collect())).collect(),
+    })
+}
+
+struct ModLower<'a> {
+    program: &'a hir::Program,
+    src: &'a str,
+    lines: LineIndex,
+    statics: Vec<Static>,
+    static_ids: HashMap<String, StaticId>,
+    errors: Vec<Diagnostic>,
+}
+
+impl ModLower<'_> {
+    /// Interns a static object (identical statics share one id).
+    fn intern(&mut self, s: Static) -> StaticId {
+        let key = format!("{s:?}");
+        if let Some(&id) = self.static_ids.get(&key) {
+            return id;
+        }
+        self.statics.push(s);
+        let id = (self.statics.len() - 1) as StaticId;
+        self.static_ids.insert(key, id);
+        id
+    }
+
+    fn loc(&self, span: Span) -> Loc {
+        let (line, col) = self.lines.line_col(self.src, span.start);
+        Loc { line, col }
+    }
+}
+
+/// What a structured instruction being built is, for `break`/`continue`.
+#[derive(Clone, Copy, PartialEq)]
+enum Label {
+    Other,
+    /// The `block` around a loop: `break` targets it. Holds the loop's
+    /// result variable (for `break value`).
+    LoopExit(Option<VarId>),
+    /// The `block` around a loop body: `continue` targets it.
+    LoopContinue,
+}
+
+struct FnLower<'m, 'a> {
+    m: &'m mut ModLower<'a>,
+    hf: &'a hir::Function,
+    f: Func,
+    locals: Vec<Option<VarId>>,
+    /// Instruction lists being built, innermost last.
+    code: Vec<Vec<Inst>>,
+    labels: Vec<Label>,
+}
+
+impl<'m, 'a> FnLower<'m, 'a> {
+    fn new(m: &'m mut ModLower<'a>, id: FuncId) -> Self {
+        let hf = &m.program.funcs[id as usize];
+        let f = Func { name: hf.name.clone(), params: vec![], ret: rep(&hf.ret_ty), vars: vec![], body: vec![], frame_slots: 0 };
+        FnLower { m, hf, f, locals: vec![None; hf.locals.len()], code: vec![vec![]], labels: vec![] }
+    }
+
+    fn lower(mut self) -> Func {
+        if !self.hf.captures.is_empty() || self.hf.is_closure {
+            self.unsupported(self.hf.span, "closures");
+        }
+        for &p in &self.hf.params {
+            let v = self.local(p);
+            self.f.params.push(v);
+        }
+        let body = &self.hf.body;
+        let v = self.expr(body);
+        let v = self.coerce(v, &body.ty, &self.hf.ret_ty, body.span);
+        self.emit(Inst::Return(Some(v)));
+        self.f.body = self.code.pop().unwrap();
+        self.f
+    }
+
+    // ----- helpers --------------------------------------------------------
+
+    fn unsupported(&mut self, span: Span, what: &str) {
+        let d = Diagnostic::error(span, format!("the wasm back end does not support {what} yet"))
+            .with_note("`ruchy-wasm run` (the VM) runs this program");
+        if !self.m.errors.iter().any(|e| e.span == span) {
+            self.m.errors.push(d);
+        }
+    }
+
+    fn emit(&mut self, i: Inst) {
+        self.code.last_mut().unwrap().push(i);
+    }
+
+    fn var(&mut self, ty: Ty) -> VarId {
+        self.f.vars.push(Var { ty, name: None });
+        (self.f.vars.len() - 1) as VarId
+    }
+
+    /// The variable of a HIR local (created on first use).
+    fn local(&mut self, id: hir::LocalId) -> VarId {
+        if let Some(v) = self.locals[id as usize] {
+            return v;
+        }
+        let l = &self.hf.locals[id as usize];
+        self.f.vars.push(Var { ty: rep(&l.ty), name: Some(l.name.clone()) });
+        let v = (self.f.vars.len() - 1) as VarId;
+        self.locals[id as usize] = Some(v);
+        v
+    }
+
+    fn konst(&mut self, lit: Lit) -> VarId {
+        let dst = self.var(lit.ty());
+        self.emit(Inst::Const { dst, lit });
+        dst
+    }
+
+    fn nil(&mut self) -> VarId {
+        self.konst(Lit::Null)
+    }
+
+    fn str_const(&mut self, s: &str) -> VarId {
+        let id = self.m.intern(Static::Str(s.to_string()));
+        self.konst(Lit::Static(id))
+    }
+
+    fn loc(&self, span: Span) -> Loc {
+        self.m.loc(span)
+    }
+
+    fn loc_const(&mut self, span: Span) -> VarId {
+        let l = self.loc(span).packed();
+        self.konst(Lit::I32(l))
+    }
+
+    fn binary(&mut self, op: BinOp, a: VarId, b: VarId, span: Span) -> VarId {
+        let dst = self.var(op.types().1);
+        let loc = self.loc(span);
+        self.emit(Inst::Binary { dst, op, a, b, loc });
+        dst
+    }
+
+    fn unary(&mut self, op: UnOp, src: VarId, span: Span) -> VarId {
+        let dst = self.var(op.types().1);
+        let loc = self.loc(span);
+        self.emit(Inst::Unary { dst, op, src, loc });
+        dst
+    }
+
+    fn call_rt(&mut self, name: &'static str, args: Vec<VarId>) -> Option<VarId> {
+        let sig = rt::lookup(name).unwrap_or_else(|| panic!("runtime function {name} is not in rt::RUNTIME"));
+        let dst = sig.ret.map(|t| self.var(t));
+        self.emit(Inst::Call { dst, callee: Callee::Runtime(name), args });
+        dst
+    }
+
+    fn call_rt_value(&mut self, name: &'static str, args: Vec<VarId>) -> VarId {
+        self.call_rt(name, args).expect("runtime function returns a value")
+    }
+
+    /// Runs `f` with a fresh instruction list under `label`; returns the list.
+    fn nested(&mut self, label: Label, f: impl FnOnce(&mut Self)) -> Vec<Inst> {
+        self.code.push(vec![]);
+        self.labels.push(label);
+        f(self);
+        self.labels.pop();
+        self.code.pop().unwrap()
+    }
+
+    /// A value as the `(bits, kind)` pair runtime functions take.
+    fn slot(&mut self, v: VarId, span: Span) -> (VarId, VarId) {
+        let (bits, kind) = match self.f.ty(v) {
+            Ty::I64 => (v, rt::kind::INT),
+            Ty::F64 => (self.unary(UnOp::F64Bits, v, span), rt::kind::FLOAT),
+            Ty::I32 => (self.unary(UnOp::I32ToI64, v, span), rt::kind::BOOL),
+            Ty::Ref => (self.unary(UnOp::RefBits, v, span), rt::kind::PTR),
+        };
+        let kind = self.konst(Lit::I32(kind));
+        (bits, kind)
+    }
+
+    /// Converts `v`, a value of HIR type `from`, to the representation of `to`.
+    fn coerce(&mut self, v: VarId, from: &hir::Ty, to: &hir::Ty, span: Span) -> VarId {
+        let (have, want) = (self.f.ty(v), rep(to));
+        if have == want {
+            return v;
+        }
+        match (have, want) {
+            (Ty::I64, Ty::Ref) => self.call_rt_value("rt_box_int", vec![v]),
+            (Ty::F64, Ty::Ref) => self.call_rt_value("rt_box_float", vec![v]),
+            (Ty::I32, Ty::Ref) => self.call_rt_value("rt_box_bool", vec![v]),
+            (Ty::I64, Ty::F64) => self.unary(UnOp::I64ToF64, v, span),
+            (Ty::Ref, Ty::I64) => {
+                let l = self.loc_const(span);
+                self.call_rt_value("rt_unbox_int", vec![v, l])
+            }
+            (Ty::Ref, Ty::F64) => {
+                let l = self.loc_const(span);
+                self.call_rt_value("rt_unbox_float", vec![v, l])
+            }
+            (Ty::Ref, Ty::I32) => {
+                let l = self.loc_const(span);
+                self.call_rt_value("rt_unbox_bool", vec![v, l])
+            }
+            _ => {
+                self.unsupported(span, &format!("converting {from:?} to {to:?}"));
+                self.zero(want)
+            }
+        }
+    }
+
+    fn zero(&mut self, t: Ty) -> VarId {
+        self.konst(match t {
+            Ty::I32 => Lit::I32(0),
+            Ty::I64 => Lit::I64(0),
+            Ty::F64 => Lit::F64(0.0),
+            Ty::Ref => Lit::Null,
+        })
+    }
+
+    /// Lowers `e` and converts its value to the representation of `to`.
+    fn expr_as(&mut self, e: &'a hir::Expr, to: &hir::Ty) -> VarId {
+        let v = self.expr(e);
+        self.coerce(v, &e.ty, to, e.span)
+    }
+
+
+    /// Lowers a condition to an `i32` bool.
+    fn cond(&mut self, e: &'a hir::Expr) -> VarId {
+        self.expr_as(e, &hir::Ty::Bool)
+    }
+
+    // ----- expressions ----------------------------------------------------
+
+    fn expr(&mut self, e: &'a hir::Expr) -> VarId {
+        match &e.kind {
+            E::Const(c) => self.constant(c),
+            E::Local(id) => {
+                let v = self.local(*id);
+                let lt = self.hf.locals[*id as usize].ty.clone();
+                self.coerce(v, &lt, &e.ty, e.span)
+            }
+            E::Global(g) => {
+                let ty = rep(&self.m.program.globals[*g as usize].ty);
+                let dst = self.var(ty);
+                self.emit(Inst::GlobalGet { dst, global: *g });
+                let gt = self.m.program.globals[*g as usize].ty.clone();
+                self.coerce(dst, &gt, &e.ty, e.span)
+            }
+            E::Unary(op, x) => self.unary_expr(*op, x, e),
+            E::Binary(op, a, b) => self.binary_expr(*op, a, b, e),
+            E::And(a, b) | E::Or(a, b) => self.logic(matches!(e.kind, E::And(..)), a, b, e),
+            E::Assign { place, op, value } => {
+                self.assign(place, *op, value, e.span);
+                self.nil()
+            }
+            E::Call { callee, args } => self.call(callee, args, e),
+            E::FString(parts) => self.fstring(parts),
+            E::Format { action, segments, args } => self.format(*action, segments, args, e.span),
+            E::Block(stmts) => self.block(stmts, e),
+            E::If { cond, then, else_ } => self.if_expr(cond, then, else_.as_deref(), e),
+            E::While { cond, body } => self.while_loop(Some(cond), body, e),
+            E::Loop { body } => self.while_loop(None, body, e),
+            E::For { pat, iter, body } => self.for_loop(pat, iter, body, e),
+            E::Break { depth, value } => self.break_(*depth, value.as_deref(), e),
+            E::Continue { depth } => {
+                let d = self.label_depth(*depth, false);
+                self.emit(Inst::Br(d));
+                self.zero(rep(&e.ty))
+            }
+            E::Return(value) => {
+                let v = match value {
+                    Some(x) => self.expr_as(x, &self.hf.ret_ty),
+                    None => {
+                        let n = self.nil();
+                        self.coerce(n, &hir::Ty::Nil, &self.hf.ret_ty, e.span)
+                    }
+                };
+                self.emit(Inst::Return(Some(v)));
+                self.zero(rep(&e.ty))
+            }
+            E::Cast(x, ty) => self.cast(x, ty, e),
+            _ => {
+                let what = format!("{} expressions", kind_name(&e.kind));
+                self.unsupported(e.span, &what);
+                self.zero(rep(&e.ty))
+            }
+        }
+    }
+
+    fn constant(&mut self, c: &Const) -> VarId {
+        match c {
+            Const::Int(n) => self.konst(Lit::I64(*n)),
+            Const::Float(x) => self.konst(Lit::F64(*x)),
+            Const::Bool(b) => self.konst(Lit::I32(*b as i32)),
+            Const::Str(s) => self.str_const(s),
+            Const::Nil => self.nil(),
+        }
+    }
+
+    fn unary_expr(&mut self, op: HUn, x: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        let v = self.expr(x);
+        match (op, &x.ty) {
+            (HUn::Neg, hir::Ty::Int) => self.unary(UnOp::I64NegChk, v, e.span),
+            (HUn::Neg, hir::Ty::Float) => self.unary(UnOp::F64Neg, v, e.span),
+            (HUn::Not, hir::Ty::Bool) => self.unary(UnOp::I32Eqz, v, e.span),
+            (HUn::BitNot, hir::Ty::Int) => {
+                let ones = self.konst(Lit::I64(-1));
+                self.binary(BinOp::I64Xor, v, ones, e.span)
+            }
+            (HUn::Neg | HUn::Not, _) => {
+                let d = self.coerce(v, &x.ty, &hir::Ty::Dyn, x.span);
+                let l = self.loc_const(e.span);
+                let r = self.call_rt_value(if op == HUn::Neg { "rt_dyn_neg" } else { "rt_dyn_not" }, vec![d, l]);
+                self.coerce(r, &hir::Ty::Dyn, &e.ty, e.span)
+            }
+            (HUn::BitNot, _) => {
+                let d = self.coerce(v, &x.ty, &hir::Ty::Dyn, x.span);
+                let ones = self.konst(Lit::I64(-1));
+                let ones = self.call_rt_value("rt_box_int", vec![ones]);
+                self.dyn_arith(rt::arith::BIT_XOR, d, ones, e)
+            }
+        }
+    }
+
+    fn dyn_arith(&mut self, code: i32, a: VarId, b: VarId, e: &hir::Expr) -> VarId {
+        let op = self.konst(Lit::I32(code));
+        let l = self.loc_const(e.span);
+        let r = self.call_rt_value("rt_dyn_arith", vec![op, a, b, l]);
+        self.coerce(r, &hir::Ty::Dyn, &e.ty, e.span)
+    }
+
+    fn binary_expr(&mut self, op: HBin, a: &'a hir::Expr, b: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        let x = Operand { var: self.expr(a), ty: &a.ty, span: a.span };
+        let y = Operand { var: self.expr(b), ty: &b.ty, span: b.span };
+        self.binary_values(op, x, y, &e.ty, e.span)
+    }
+
+    /// `x op y` on lowered operands, converted to the representation of `ty`.
+    fn binary_values(&mut self, op: HBin, x: Operand, y: Operand, ty: &hir::Ty, span: Span) -> VarId {
+        use hir::Ty as T;
+        let numeric = x.ty.is_num() && y.ty.is_num();
+        let both = |t: &T| x.ty == t && y.ty == t;
+        let (r, rty) = match op {
+            HBin::Add | HBin::Sub | HBin::Mul | HBin::Div | HBin::Rem if both(&T::Int) => {
+                let op = match op {
+                    HBin::Add => BinOp::I64AddChk,
+                    HBin::Sub => BinOp::I64SubChk,
+                    HBin::Mul => BinOp::I64MulChk,
+                    HBin::Div => BinOp::I64DivChk,
+                    _ => BinOp::I64RemChk,
+                };
+                (self.binary(op, x.var, y.var, span), T::Int)
+            }
+            HBin::Add | HBin::Sub | HBin::Mul | HBin::Div | HBin::Rem if numeric => {
+                let (a, b) = (self.coerce(x.var, x.ty, &T::Float, x.span), self.coerce(y.var, y.ty, &T::Float, y.span));
+                let r = match op {
+                    HBin::Add => self.binary(BinOp::F64Add, a, b, span),
+                    HBin::Sub => self.binary(BinOp::F64Sub, a, b, span),
+                    HBin::Mul => self.binary(BinOp::F64Mul, a, b, span),
+                    HBin::Div => self.binary(BinOp::F64Div, a, b, span),
+                    _ => {
+                        let l = self.loc_const(span);
+                        self.call_rt_value("rt_float_rem", vec![a, b, l])
+                    }
+                };
+                (r, T::Float)
+            }
+            HBin::Add if both(&T::Str) => (self.call_rt_value("rt_str_concat", vec![x.var, y.var]), T::Str),
+            // A string and a scalar: the scalar's concatenation text (§7).
+            HBin::Add if (*x.ty == T::Str && is_scalar(y.ty)) || (*y.ty == T::Str && is_scalar(x.ty)) => {
+                let a = self.concat_text(x.var, x.ty, x.span);
+                let b = self.concat_text(y.var, y.ty, y.span);
+                (self.call_rt_value("rt_str_concat", vec![a, b]), T::Str)
+            }
+            HBin::BitAnd | HBin::BitOr | HBin::BitXor | HBin::Shl | HBin::Shr if both(&T::Int) => {
+                let op = match op {
+                    HBin::BitAnd => BinOp::I64And,
+                    HBin::BitOr => BinOp::I64Or,
+                    HBin::BitXor => BinOp::I64Xor,
+                    HBin::Shl => BinOp::I64Shl,
+                    _ => BinOp::I64ShrS,
+                };
+                (self.binary(op, x.var, y.var, span), T::Int)
+            }
+            HBin::BitAnd | HBin::BitOr | HBin::BitXor if both(&T::Bool) => {
+                let op = match op {
+                    HBin::BitAnd => BinOp::I32And,
+                    HBin::BitOr => BinOp::I32Or,
+                    _ => BinOp::I32Xor,
+                };
+                (self.binary(op, x.var, y.var, span), T::Bool)
+            }
+            HBin::Eq | HBin::Ne | HBin::Lt | HBin::Le | HBin::Gt | HBin::Ge => (self.comparison(op, x, y, span), T::Bool),
+            HBin::Pow => {
+                let (a, b) = (self.coerce(x.var, x.ty, &T::Dyn, x.span), self.coerce(y.var, y.ty, &T::Dyn, y.span));
+                let l = self.loc_const(span);
+                (self.call_rt_value("rt_pow", vec![a, b, l]), T::Dyn)
+            }
+            _ => {
+                let code = match op {
+                    HBin::Add => rt::arith::ADD,
+                    HBin::Sub => rt::arith::SUB,
+                    HBin::Mul => rt::arith::MUL,
+                    HBin::Div => rt::arith::DIV,
+                    HBin::Rem => rt::arith::REM,
+                    HBin::BitAnd => rt::arith::BIT_AND,
+                    HBin::BitOr => rt::arith::BIT_OR,
+                    HBin::BitXor => rt::arith::BIT_XOR,
+                    HBin::Shl => rt::arith::SHL,
+                    HBin::Shr => rt::arith::SHR,
+                    _ => {
+                        self.unsupported(span, &format!("the {op:?} operator here"));
+                        return self.zero(rep(ty));
+                    }
+                };
+                let (a, b) = (self.coerce(x.var, x.ty, &T::Dyn, x.span), self.coerce(y.var, y.ty, &T::Dyn, y.span));
+                let op = self.konst(Lit::I32(code));
+                let l = self.loc_const(span);
+                (self.call_rt_value("rt_dyn_arith", vec![op, a, b, l]), T::Dyn)
+            }
+        };
+        self.coerce(r, &rty, ty, span)
+    }
+
+    /// The text a scalar contributes to a string concatenation.
+    fn concat_text(&mut self, v: VarId, ty: &hir::Ty, span: Span) -> VarId {
+        if *ty == hir::Ty::Str {
+            return v;
+        }
+        let (bits, kind) = self.slot(v, span);
+        self.call_rt_value("rt_concat_text", vec![bits, kind])
+    }
+
+    /// `x op y` for the comparison operators, as an `i32` bool.
+    fn comparison(&mut self, op: HBin, x: Operand, y: Operand, span: Span) -> VarId {
+        use hir::Ty as T;
+        let pick = |i64op, f64op, i32op| match (x.ty, y.ty) {
+            (T::Int, T::Int) => Some((i64op, T::Int)),
+            (T::Int | T::Float, T::Int | T::Float) => Some((f64op, T::Float)),
+            (T::Bool, T::Bool) => Some((i32op, T::Bool)),
+            _ => None,
+        };
+        let typed = match op {
+            HBin::Eq => pick(BinOp::I64Eq, BinOp::F64Eq, BinOp::I32Eq),
+            HBin::Ne => pick(BinOp::I64Ne, BinOp::F64Ne, BinOp::I32Ne),
+            HBin::Lt => pick(BinOp::I64Lt, BinOp::F64Lt, BinOp::I32Lt),
+            HBin::Le => pick(BinOp::I64Le, BinOp::F64Le, BinOp::I32Le),
+            HBin::Gt => pick(BinOp::I64Gt, BinOp::F64Gt, BinOp::I32Gt),
+            _ => pick(BinOp::I64Ge, BinOp::F64Ge, BinOp::I32Ge),
+        };
+        if let Some((bop, operand_ty)) = typed {
+            let (a, b) = (self.coerce(x.var, x.ty, &operand_ty, x.span), self.coerce(y.var, y.ty, &operand_ty, y.span));
+            return self.binary(bop, a, b, span);
+        }
+        let both_str = *x.ty == T::Str && *y.ty == T::Str;
+        if matches!(op, HBin::Eq | HBin::Ne) {
+            let eq = if both_str {
+                self.call_rt_value("rt_str_eq", vec![x.var, y.var])
+            } else {
+                let (xb, xk) = self.slot(x.var, x.span);
+                let (yb, yk) = self.slot(y.var, y.span);
+                self.call_rt_value("rt_value_eq", vec![xb, xk, yb, yk])
+            };
+            return if op == HBin::Ne { self.unary(UnOp::I32Eqz, eq, span) } else { eq };
+        }
+        // Orderings: -1/0/1, or 2 when unordered (NaN) — every test is false then.
+        let c = if both_str {
+            self.call_rt_value("rt_str_cmp", vec![x.var, y.var])
+        } else {
+            let a = self.coerce(x.var, x.ty, &T::Dyn, x.span);
+            let b = self.coerce(y.var, y.ty, &T::Dyn, y.span);
+            let l = self.loc_const(span);
+            self.call_rt_value("rt_dyn_compare", vec![a, b, l])
+        };
+        let (test, k) = match op {
+            HBin::Lt => (BinOp::I32Eq, -1),
+            HBin::Gt => (BinOp::I32Eq, 1),
+            HBin::Le => (BinOp::I32Le, 0),
+            _ => (BinOp::I32Ge, 0),
+        };
+        let k = self.konst(Lit::I32(k));
+        let r = self.binary(test, c, k, span);
+        if op != HBin::Ge {
+            return r;
+        }
+        // 2 (unordered) must not count as ≥ 0.
+        let two = self.konst(Lit::I32(2));
+        let ordered = self.binary(BinOp::I32Ne, c, two, span);
+        self.binary(BinOp::I32And, r, ordered, span)
+    }
+
+    /// `&&`/`||` on bools, short-circuiting.
+    fn logic(&mut self, and: bool, a: &'a hir::Expr, b: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        if a.ty != hir::Ty::Bool || b.ty != hir::Ty::Bool {
+            self.unsupported(e.span, "`&&`/`||` on values that are not bools");
+            return self.zero(rep(&e.ty));
+        }
+        let dst = self.var(Ty::I32);
+        let x = self.expr(a);
+        let rhs = self.nested(Label::Other, |s| {
+            let y = s.expr(b);
+            s.emit(Inst::Copy { dst, src: y });
+        });
+        let keep = vec![Inst::Copy { dst, src: x }];
+        let (then, else_) = if and { (rhs, keep) } else { (keep, rhs) };
+        self.emit(Inst::If { cond: x, then, else_ });
+        self.coerce(dst, &hir::Ty::Bool, &e.ty, e.span)
+    }
+
+    fn cast(&mut self, x: &'a hir::Expr, ty: &str, e: &hir::Expr) -> VarId {
+        let v = self.expr(x);
+        let to_int = matches!(ty, "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize");
+        match (&x.ty, to_int, ty) {
+            (hir::Ty::Int, true, "i64" | "isize" | "usize" | "u64" | "i128" | "u128") => v,
+            (hir::Ty::Float, true, "i64" | "isize") => self.unary(UnOp::F64ToI64, v, e.span),
+            (hir::Ty::Int, false, "f64" | "f32") => self.unary(UnOp::I64ToF64, v, e.span),
+            (hir::Ty::Float, false, "f64") => v,
+            _ => {
+                self.unsupported(e.span, &format!("`as {ty}` on this value"));
+                self.zero(rep(&e.ty))
+            }
+        }
+    }
+
+    // ----- places -----------------------------------------------------------
+
+    fn assign(&mut self, place: &'a hir::Place, op: Option<HBin>, value: &'a hir::Expr, span: Span) {
+        match place {
+            hir::Place::Local(id) => {
+                let lt = self.hf.locals[*id as usize].ty.clone();
+                let v = self.compound(op, |s| s.local(*id), &lt, value, span);
+                let dst = self.local(*id);
+                self.emit(Inst::Copy { dst, src: v });
+            }
+            hir::Place::Global(g) => {
+                let gt = self.m.program.globals[*g as usize].ty.clone();
+                let ty = rep(&gt);
+                let read = |s: &mut Self| {
+                    let dst = s.var(ty);
+                    s.emit(Inst::GlobalGet { dst, global: *g });
+                    dst
+                };
+                let v = self.compound(op, read, &gt, value, span);
+                self.emit(Inst::GlobalSet { global: *g, value: v });
+            }
+            _ => self.unsupported(span, "assignment to fields, tuple elements or indexes"),
+        }
+    }
+
+    /// The value stored by `place op= value` (or `place = value`), in the
+    /// representation of the place's type `ty`; `read` loads the place.
+    fn compound(&mut self, op: Option<HBin>, read: impl FnOnce(&mut Self) -> VarId, ty: &hir::Ty, value: &'a hir::Expr, span: Span) -> VarId {
+        let Some(op) = op else { return self.expr_as(value, ty) };
+        let current = Operand { var: read(self), ty, span };
+        let v = Operand { var: self.expr(value), ty: &value.ty, span: value.span };
+        self.binary_values(op, current, v, ty, span)
+    }
+
+    // ----- calls ------------------------------------------------------------
+
+    fn call(&mut self, callee: &'a hir::Callee, args: &'a [hir::Expr], e: &hir::Expr) -> VarId {
+        match callee {
+            hir::Callee::Func(id) => {
+                let callee_f = &self.m.program.funcs[*id as usize];
+                if callee_f.is_closure || !callee_f.captures.is_empty() {
+                    self.unsupported(e.span, "calls of closures");
+                    return self.zero(rep(&e.ty));
+                }
+                let mut vals = vec![];
+                for (i, &p) in callee_f.params.iter().enumerate() {
+                    let pty = callee_f.locals[p as usize].ty.clone();
+                    let v = match args.get(i) {
+                        Some(a) => self.expr_as(a, &pty),
+                        None => match &callee_f.defaults[i] {
+                            Some(d) => self.default_arg(callee_f, d, &vals, &pty),
+                            None => {
+                                self.unsupported(e.span, "calls with missing arguments");
+                                self.zero(rep(&pty))
+                            }
+                        },
+                    };
+                    vals.push(v);
+                }
+                let dst = self.var(rep(&callee_f.ret_ty));
+                self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(*id), args: vals });
+                let rt = callee_f.ret_ty.clone();
+                self.coerce(dst, &rt, &e.ty, e.span)
+            }
+            hir::Callee::Builtin(b) => self.builtin(*b, args, e),
+            hir::Callee::Value(_) => {
+                self.unsupported(e.span, "calls of function values");
+                self.zero(rep(&e.ty))
+            }
+        }
+    }
+
+    /// A parameter default, evaluated at the call site with the callee's
+    /// earlier parameters bound to the argument values already computed.
+    fn default_arg(&mut self, callee: &'a hir::Function, d: &'a hir::Expr, vals: &[VarId], pty: &hir::Ty) -> VarId {
+        let mut refs_other = false;
+        ruchy_hir::visit::walk(d, &mut |x: &hir::Expr| {
+            if matches!(x.kind, E::Local(_) | E::Capture(_) | E::Closure(_)) {
+                refs_other = true;
+            }
+        });
+        if refs_other {
+            self.unsupported(d.span, "parameter defaults that read other parameters");
+            let _ = (callee, vals);
+            return self.zero(rep(pty));
+        }
+        self.expr_as(d, pty)
+    }
+
+    fn builtin(&mut self, b: Builtin, args: &'a [hir::Expr], e: &hir::Expr) -> VarId {
+        match b {
+            Builtin::Println | Builtin::Print | Builtin::Eprintln | Builtin::Eprint => {
+                let fd = if matches!(b, Builtin::Eprintln | Builtin::Eprint) { 2 } else { 1 };
+                let newline = matches!(b, Builtin::Println | Builtin::Eprintln);
+                self.print_values(args, fd, newline);
+                self.nil()
+            }
+            Builtin::Sqrt | Builtin::Floor | Builtin::Ceil | Builtin::Round | Builtin::Abs if args.len() == 1 && args[0].ty == hir::Ty::Float => {
+                let x = self.expr(&args[0]);
+                let op = match b {
+                    Builtin::Sqrt => UnOp::F64Sqrt,
+                    Builtin::Floor => UnOp::F64Floor,
+                    Builtin::Ceil => UnOp::F64Ceil,
+                    Builtin::Abs => UnOp::F64Abs,
+                    _ => UnOp::F64Nearest,
+                };
+                if b == Builtin::Round {
+                    self.unsupported(e.span, "round()");
+                }
+                let r = self.unary(op, x, e.span);
+                let rty = if matches!(b, Builtin::Sqrt | Builtin::Abs) { hir::Ty::Float } else { e.ty.clone() };
+                self.coerce(r, &rty, &e.ty, e.span)
+            }
+            _ => {
+                self.unsupported(e.span, &format!("the built-in {b:?}"));
+                self.zero(rep(&e.ty))
+            }
+        }
+    }
+
+    fn print_str(&mut self, s: VarId, fd: i32) {
+        let fd = self.konst(Lit::I32(fd));
+        self.call_rt("rt_print", vec![s, fd]);
+    }
+
+    fn print_lit(&mut self, text: &str, fd: i32) {
+        if !text.is_empty() {
+            let s = self.str_const(text);
+            self.print_str(s, fd);
+        }
+    }
+
+    /// The raw text of a value (a string is itself).
+    fn raw_text(&mut self, a: &'a hir::Expr) -> VarId {
+        let v = self.expr(a);
+        if a.ty == hir::Ty::Str {
+            return v;
+        }
+        let (bits, kind) = self.slot(v, a.span);
+        let mode = self.konst(Lit::I32(rt::mode::RAW));
+        self.call_rt_value("rt_fmt", vec![bits, kind, mode])
+    }
+
+    /// `println(a, b, …)`: raw texts joined by spaces; a literal first
+    /// argument containing `{}` is a template (§7).
+    fn print_values(&mut self, args: &'a [hir::Expr], fd: i32, newline: bool) {
+        if let Some(hir::Expr { kind: E::Const(Const::Str(t)), .. }) = args.first() {
+            if t.contains("{}") {
+                let pieces: Vec<&str> = t.split("{}").collect();
+                let mut rest = args[1..].iter();
+                for (i, p) in pieces.iter().enumerate() {
+                    self.print_lit(p, fd);
+                    if i + 1 < pieces.len() {
+                        match rest.next() {
+                            Some(a) => {
+                                let s = self.raw_text(a);
+                                self.print_str(s, fd);
+                            }
+                            None => self.print_lit("{}", fd),
+                        }
+                    }
+                }
+                // Extra arguments are evaluated, then ignored.
+                for a in rest {
+                    self.expr(a);
+                }
+                if newline {
+                    self.print_lit("\n", fd);
+                }
+                return;
+            }
+        }
+        for (i, a) in args.iter().enumerate() {
+            if i > 0 {
+                self.print_lit(" ", fd);
+            }
+            let s = self.raw_text(a);
+            self.print_str(s, fd);
+        }
+        if newline {
+            self.print_lit("\n", fd);
+        }
+    }
+
+    fn spec_const(&mut self, spec: &FormatSpec) -> VarId {
+        let id = self.m.intern(Static::Spec(spec.clone()));
+        self.konst(Lit::Static(id))
+    }
+
+    fn concat_all(&mut self, parts: Vec<VarId>) -> VarId {
+        let mut it = parts.into_iter();
+        let Some(mut acc) = it.next() else { return self.str_const("") };
+        for p in it {
+            acc = self.call_rt_value("rt_str_concat", vec![acc, p]);
+        }
+        acc
+    }
+
+    fn fstring(&mut self, parts: &'a [hir::FPart]) -> VarId {
+        let mut texts = vec![];
+        for p in parts {
+            match p {
+                hir::FPart::Lit(s) => texts.push(self.str_const(s)),
+                hir::FPart::Hole { expr, spec } => {
+                    let v = self.expr(expr);
+                    let (bits, kind) = self.slot(v, expr.span);
+                    let spec = self.spec_const(spec);
+                    texts.push(self.call_rt_value("rt_fmt_spec", vec![bits, kind, spec]));
+                }
+            }
+        }
+        self.concat_all(texts)
+    }
+
+    fn format(&mut self, action: Builtin, segments: &'a [hir::FmtSeg], args: &'a [hir::Expr], span: Span) -> VarId {
+        let vals: Vec<VarId> = args.iter().map(|a| self.expr(a)).collect();
+        let mut texts = vec![];
+        for s in segments {
+            match s {
+                hir::FmtSeg::Lit(t) => texts.push(self.str_const(t)),
+                hir::FmtSeg::Hole { arg, spec } => {
+                    let (bits, kind) = self.slot(vals[*arg], args[*arg].span);
+                    let spec = self.spec_const(spec);
+                    texts.push(self.call_rt_value("rt_fmt_rust", vec![bits, kind, spec]));
+                }
+            }
+        }
+        let s = self.concat_all(texts);
+        match action {
+            Builtin::FormatFmt => s,
+            Builtin::PrintlnFmt | Builtin::PrintFmt | Builtin::EprintlnFmt | Builtin::EprintFmt => {
+                let fd = if matches!(action, Builtin::EprintlnFmt | Builtin::EprintFmt) { 2 } else { 1 };
+                self.print_str(s, fd);
+                if matches!(action, Builtin::PrintlnFmt | Builtin::EprintlnFmt) {
+                    self.print_lit("\n", fd);
+                }
+                self.nil()
+            }
+            _ => {
+                self.unsupported(span, "panic!");
+                self.nil()
+            }
+        }
+    }
+
+    // ----- blocks and control flow -------------------------------------------
+
+    fn block(&mut self, stmts: &'a [Stmt], e: &hir::Expr) -> VarId {
+        let mut last = None;
+        for (i, s) in stmts.iter().enumerate() {
+            let is_last = i + 1 == stmts.len();
+            match s {
+                Stmt::Let { pat, init, span } => {
+                    self.let_stmt(pat, init.as_ref(), *span);
+                }
+                Stmt::SetGlobal { global, init } => {
+                    let gt = self.m.program.globals[*global as usize].ty.clone();
+                    let v = self.expr_as(init, &gt);
+                    self.emit(Inst::GlobalSet { global: *global, value: v });
+                }
+                Stmt::Expr(x) => {
+                    let v = self.expr(x);
+                    if is_last {
+                        last = Some(self.coerce(v, &x.ty, &e.ty, x.span));
+                    }
+                }
+            }
+        }
+        match last {
+            Some(v) => v,
+            None => {
+                let n = self.nil();
+                self.coerce(n, &hir::Ty::Nil, &e.ty, e.span)
+            }
+        }
+    }
+
+    fn let_stmt(&mut self, pat: &'a hir::Pat, init: Option<&'a hir::Expr>, span: Span) {
+        match &pat.kind {
+            PatKind::Bind(id, None) => {
+                let lt = self.hf.locals[*id as usize].ty.clone();
+                if self.hf.locals[*id as usize].captured {
+                    self.unsupported(span, "variables captured by closures");
+                }
+                let v = match init {
+                    Some(x) => self.expr_as(x, &lt),
+                    None => {
+                        let n = self.nil();
+                        self.coerce(n, &hir::Ty::Nil, &lt, span)
+                    }
+                };
+                let dst = self.local(*id);
+                self.emit(Inst::Copy { dst, src: v });
+            }
+            PatKind::Wild => {
+                if let Some(x) = init {
+                    self.expr(x);
+                }
+            }
+            _ => self.unsupported(pat.span, "destructuring `let` patterns"),
+        }
+    }
+
+    fn if_expr(&mut self, cond: &'a hir::Expr, then: &'a hir::Expr, else_: Option<&'a hir::Expr>, e: &hir::Expr) -> VarId {
+        let dst = self.var(rep(&e.ty));
+        let c = self.cond(cond);
+        let then = self.nested(Label::Other, |s| {
+            let v = s.expr_as(then, &e.ty);
+            s.emit(Inst::Copy { dst, src: v });
+        });
+        let else_ = self.nested(Label::Other, |s| {
+            let v = match else_ {
+                Some(x) => s.expr_as(x, &e.ty),
+                None => {
+                    let n = s.nil();
+                    s.coerce(n, &hir::Ty::Nil, &e.ty, e.span)
+                }
+            };
+            s.emit(Inst::Copy { dst, src: v });
+        });
+        self.emit(Inst::If { cond: c, then, else_ });
+        dst
+    }
+
+    /// `while cond { body }` (or `loop { body }` when `cond` is None):
+    /// `block $exit (loop $top (cond → br_if $exit) (block $continue body) br $top)`.
+    fn while_loop(&mut self, cond: Option<&'a hir::Expr>, body: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        let result = self.var(rep(&e.ty));
+        self.loop_shape(Some(result), e, |s| {
+            if let Some(c) = cond {
+                let v = s.cond(c);
+                let stop = s.unary(UnOp::I32Eqz, v, c.span);
+                s.emit(Inst::BrIf { cond: stop, depth: 1 });
+            }
+            s.loop_body(body);
+        });
+        result
+    }
+
+    /// Builds `block $exit (loop $top (f) br $top)` with `result` set to nil
+    /// on the normal exit (a `break value` sets it otherwise).
+    fn loop_shape(&mut self, result: Option<VarId>, e: &hir::Expr, f: impl FnOnce(&mut Self)) {
+        if let Some(r) = result {
+            let n = self.nil();
+            let n = self.coerce(n, &hir::Ty::Nil, &e.ty, e.span);
+            self.emit(Inst::Copy { dst: r, src: n });
+        }
+        let exit = self.nested(Label::LoopExit(result), |s| {
+            let top = s.nested(Label::Other, |s| {
+                f(s);
+                s.emit(Inst::Br(0));
+            });
+            s.emit(Inst::Loop(top));
+        });
+        self.emit(Inst::Block(exit));
+    }
+
+    /// The body of a loop inside its `continue` block.
+    fn loop_body(&mut self, body: &'a hir::Expr) {
+        let inner = self.nested(Label::LoopContinue, |s| {
+            s.expr(body);
+        });
+        self.emit(Inst::Block(inner));
+    }
+
+    fn for_loop(&mut self, pat: &'a hir::Pat, iter: &'a hir::Expr, body: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        let E::Range { start: Some(lo), end: Some(hi), inclusive } = &iter.kind else {
+            self.unsupported(iter.span, "`for` over anything but an integer range");
+            return self.nil();
+        };
+        if lo.ty != hir::Ty::Int || hi.ty != hir::Ty::Int {
+            self.unsupported(iter.span, "`for` over a range whose bounds are not ints");
+            return self.nil();
+        }
+        let counter = self.var(Ty::I64);
+        let start = self.expr(lo);
+        self.emit(Inst::Copy { dst: counter, src: start });
+        let end = self.expr(hi);
+        let inclusive = *inclusive;
+        let span = iter.span;
+        self.loop_shape(None, e, |s| {
+            let test = if inclusive { BinOp::I64Gt } else { BinOp::I64Ge };
+            let done = s.binary(test, counter, end, span);
+            s.emit(Inst::BrIf { cond: done, depth: 1 });
+            s.bind_loop_var(pat, counter);
+            s.loop_body(body);
+            // `0..=i64::MAX` stops after MAX instead of overflowing.
+            if inclusive {
+                let at_end = s.binary(BinOp::I64Eq, counter, end, span);
+                s.emit(Inst::BrIf { cond: at_end, depth: 1 });
+            }
+            let one = s.konst(Lit::I64(1));
+            let next = s.binary(BinOp::I64Add, counter, one, span);
+            s.emit(Inst::Copy { dst: counter, src: next });
+        });
+        self.nil()
+    }
+
+    fn bind_loop_var(&mut self, pat: &'a hir::Pat, v: VarId) {
+        match &pat.kind {
+            PatKind::Bind(id, None) => {
+                let lt = self.hf.locals[*id as usize].ty.clone();
+                let v = self.coerce(v, &hir::Ty::Int, &lt, pat.span);
+                let dst = self.local(*id);
+                self.emit(Inst::Copy { dst, src: v });
+            }
+            PatKind::Wild => {}
+            _ => self.unsupported(pat.span, "this `for` pattern"),
+        }
+    }
+
+    /// Wasm label depth of the `depth`-th enclosing loop's exit (or
+    /// continue) block.
+    fn label_depth(&self, depth: u32, exit: bool) -> u32 {
+        let mut seen = 0;
+        for (i, l) in self.labels.iter().enumerate().rev() {
+            let hit = match l {
+                Label::LoopExit(_) => exit,
+                Label::LoopContinue => !exit,
+                Label::Other => false,
+            };
+            if hit {
+                if seen == depth {
+                    return (self.labels.len() - 1 - i) as u32;
+                }
+                seen += 1;
+            }
+        }
+        unreachable!("break/continue outside a loop passed name resolution")
+    }
+
+    fn loop_result(&self, depth: u32) -> Option<VarId> {
+        let d = self.label_depth(depth, true);
+        match self.labels[self.labels.len() - 1 - d as usize] {
+            Label::LoopExit(r) => r,
+            _ => None,
+        }
+    }
+
+    fn break_(&mut self, depth: u32, value: Option<&'a hir::Expr>, e: &hir::Expr) -> VarId {
+        if let Some(x) = value {
+            match self.loop_result(depth) {
+                Some(r) => {
+                    let v = self.expr(x);
+                    let rt = self.f.ty(r);
+                    let v = if self.f.ty(v) == rt { v } else { self.coerce(v, &x.ty, &hir::Ty::Dyn, x.span) };
+                    self.emit(Inst::Copy { dst: r, src: v });
+                }
+                None => self.unsupported(x.span, "`break value` out of a `for` loop"),
+            }
+        }
+        let d = self.label_depth(depth, true);
+        self.emit(Inst::Br(d));
+        self.zero(rep(&e.ty))
+    }
+}
+
+/// A lowered operand with its HIR type, for operators.
+#[derive(Clone, Copy)]
+struct Operand<'t> {
+    var: VarId,
+    ty: &'t hir::Ty,
+    span: Span,
+}
+
+fn is_scalar(t: &hir::Ty) -> bool {
+    matches!(t, hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool)
+}
+
+fn kind_name(k: &hir::ExprKind) -> &'static str {
+    match k {
+        E::Capture(_) => "captured-variable",
+        E::FuncRef(_) => "function-value",
+        E::Coalesce(..) => "`??`",
+        E::MethodCall { .. } => "method-call",
+        E::Field(..) => "field",
+        E::TupleIndex(..) => "tuple-index",
+        E::Index(..) => "index",
+        E::Array(_) | E::ArrayRepeat(..) => "array",
+        E::Tuple(_) => "tuple",
+        E::Dict(_) => "dict",
+        E::StructLit { .. } => "struct",
+        E::Variant { .. } | E::VariantCtor { .. } => "enum-variant",
+        E::Range { .. } => "range",
+        E::Match { .. } => "match",
+        E::WhileLet { .. } => "`while let`",
+        E::Closure(_) => "closure",
+        E::Try { .. } => "try/catch",
+        E::Throw(_) => "throw",
+        E::Question(_) => "`?`",
+        _ => "these",
+    }
+}

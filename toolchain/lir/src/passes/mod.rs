@@ -1,0 +1,247 @@
+//! The LIR optimiser: a pass manager and its passes.
+//!
+//! A pass rewrites one function at a time ([`Pass::run`]) and reports
+//! whether it changed anything. An [`OptLevel`] is a list of passes run in
+//! order, repeated (at -O2 and above) until a whole round changes nothing or
+//! a round limit is reached. The manager verifies the module after every
+//! pass when asked to (the default in debug builds and tests), so a pass
+//! that breaks an invariant is named at once, with the listing; it can also
+//! capture the listing after a named pass (`--print-after`), and records the
+//! instruction count before and after every pass run for reports.
+//!
+//! The passes run before GC root placement ([`crate::roots`]), which must
+//! come last so that root stores follow the optimised code.
+
+pub mod const_fold;
+pub mod copy_prop;
+pub mod dce;
+pub mod eval;
+pub mod util;
+
+use crate::ir::{Func, Global, Module, Static, Ty};
+use std::fmt::Write;
+
+/// The parts of the module a pass may read while it rewrites one function.
+pub struct ModuleView<'a> {
+    pub globals: &'a [Global],
+    pub statics: &'a [Static],
+    /// `(parameter types, result type)` of every function, by id.
+    pub sigs: &'a [(Vec<Ty>, Ty)],
+}
+
+/// An optimisation pass.
+pub struct Pass {
+    /// The name `--print-after` and reports use.
+    pub name: &'static str,
+    /// Rewrites a function; returns true when it changed anything.
+    pub run: fn(&mut Func, &ModuleView) -> bool,
+}
+
+/// Every pass, in the order -O2 runs them: folding exposes dead code and
+/// copies of constants, copy propagation makes copies dead, dead-code
+/// elimination removes what the others left unused.
+pub const PASSES: &[Pass] = &[const_fold::PASS, copy_prop::PASS, dce::PASS];
+
+/// The names accepted by `--print-after`: every pass, plus `lower` (before
+/// optimisation) and `roots` (the final code).
+pub fn print_after_names() -> Vec<&'static str> {
+    let mut names = vec!["lower"];
+    names.extend(PASSES.iter().map(|p| p.name));
+    names.push("roots");
+    names
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptLevel {
+    /// No optimisation.
+    O0,
+    /// One round of the cheap passes.
+    O1,
+    /// Every pass, repeated until nothing changes (at most 4 rounds).
+    O2,
+    /// Like -O2 with a higher round limit.
+    O3,
+    /// Optimise for size: like -O2 (every pass so far shrinks code).
+    Os,
+}
+
+impl OptLevel {
+    /// Parses `0`–`3` or `s`, with or without an `O`/`-O` prefix.
+    pub fn parse(s: &str) -> Option<OptLevel> {
+        let s = s.trim_start_matches('-').trim_start_matches('O');
+        Some(match s {
+            "0" => OptLevel::O0,
+            "1" => OptLevel::O1,
+            "2" => OptLevel::O2,
+            "3" => OptLevel::O3,
+            "s" => OptLevel::Os,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OptLevel::O0 => "O0",
+            OptLevel::O1 => "O1",
+            OptLevel::O2 => "O2",
+            OptLevel::O3 => "O3",
+            OptLevel::Os => "Os",
+        }
+    }
+
+    /// The passes of one round, in order.
+    pub fn passes(self) -> Vec<&'static Pass> {
+        let by_name = |n: &str| PASSES.iter().find(|p| p.name == n).expect("a registered pass");
+        match self {
+            OptLevel::O0 => vec![],
+            OptLevel::O1 => vec![by_name("copy_prop"), by_name("dce")],
+            OptLevel::O2 | OptLevel::O3 | OptLevel::Os => PASSES.iter().collect(),
+        }
+    }
+
+    /// How many rounds may run; later rounds only run while the previous
+    /// one changed something.
+    pub fn max_rounds(self) -> u32 {
+        match self {
+            OptLevel::O0 => 0,
+            OptLevel::O1 => 1,
+            OptLevel::O2 | OptLevel::Os => 4,
+            OptLevel::O3 => 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub opt_level: OptLevel,
+    /// Capture the module listing after every run of this pass (or after
+    /// `lower`/`roots`; see [`print_after_names`]) into
+    /// [`OptReport::printed`].
+    pub print_after: Option<String>,
+    /// Verify the module after every pass (panicking with the pass name and
+    /// the listing on failure). Defaults to on in debug builds.
+    pub verify_each_pass: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { opt_level: OptLevel::O2, print_after: None, verify_each_pass: cfg!(debug_assertions) }
+    }
+}
+
+impl Options {
+    pub fn at(opt_level: OptLevel) -> Options {
+        Options { opt_level, ..Options::default() }
+    }
+}
+
+/// One run of one pass over the whole module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassRun {
+    pub pass: &'static str,
+    /// 1-based round number.
+    pub round: u32,
+    pub insts_before: usize,
+    pub insts_after: usize,
+    pub changed: bool,
+}
+
+/// What the optimiser did.
+#[derive(Debug, Clone, Default)]
+pub struct OptReport {
+    pub insts_before: usize,
+    pub insts_after: usize,
+    pub runs: Vec<PassRun>,
+    /// Listings captured for [`Options::print_after`], each headed by a
+    /// `;; after PASS` line.
+    pub printed: String,
+}
+
+impl OptReport {
+    /// Instructions each pass removed over all its runs, in pipeline order
+    /// (negative if it added some).
+    pub fn removed_per_pass(&self) -> Vec<(&'static str, i64)> {
+        let mut out: Vec<(&'static str, i64)> = vec![];
+        for r in &self.runs {
+            let delta = r.insts_before as i64 - r.insts_after as i64;
+            match out.iter_mut().find(|(n, _)| *n == r.pass) {
+                Some((_, d)) => *d += delta,
+                None => out.push((r.pass, delta)),
+            }
+        }
+        out
+    }
+
+    /// A readable table of the effect of each pass.
+    pub fn summary(&self) -> String {
+        let mut s = format!("instructions: {} -> {}\n", self.insts_before, self.insts_after);
+        for (pass, removed) in self.removed_per_pass() {
+            let _ = writeln!(s, "  {pass:<12} -{removed}");
+        }
+        s
+    }
+
+    /// Appends the listing of `m` if `after` is the pass to print after.
+    pub fn capture(&mut self, opts: &Options, after: &str, round: Option<u32>, m: &Module) {
+        if opts.print_after.as_deref() != Some(after) {
+            return;
+        }
+        match round {
+            Some(r) => {
+                let _ = writeln!(self.printed, ";; after {after} (round {r})");
+            }
+            None => {
+                let _ = writeln!(self.printed, ";; after {after}");
+            }
+        }
+        self.printed.push_str(&crate::print::print(m));
+    }
+}
+
+/// Runs the passes of `opts.opt_level` over `m`.
+pub fn optimize(m: &mut Module, opts: &Options) -> OptReport {
+    run_pipeline(m, &opts.opt_level.passes(), opts.opt_level.max_rounds(), opts)
+}
+
+/// Runs rounds of `passes` in order until a round changes nothing or
+/// `max_rounds` have run (for experiments such as leaving one pass out;
+/// `opts.opt_level` is ignored).
+pub fn run_pipeline(m: &mut Module, passes: &[&Pass], max_rounds: u32, opts: &Options) -> OptReport {
+    let start = util::count_module(m);
+    let mut report = OptReport { insts_before: start, insts_after: start, ..OptReport::default() };
+    for round in 1..=max_rounds {
+        let mut changed = false;
+        for pass in passes {
+            changed |= run_and_record(m, pass, round, opts, &mut report);
+        }
+        if !changed {
+            break;
+        }
+    }
+    report.insts_after = util::count_module(m);
+    report
+}
+
+fn run_and_record(m: &mut Module, pass: &Pass, round: u32, opts: &Options, report: &mut OptReport) -> bool {
+    let insts_before = util::count_module(m);
+    let changed = run_on_module(m, pass);
+    if opts.verify_each_pass {
+        if let Err(e) = crate::verify::verify(m) {
+            panic!("after pass {} (round {round}): {e}\n{}", pass.name, crate::print::print(m));
+        }
+    }
+    report.runs.push(PassRun { pass: pass.name, round, insts_before, insts_after: util::count_module(m), changed });
+    report.capture(opts, pass.name, Some(round), m);
+    changed
+}
+
+/// Runs one pass on every function; true when any changed.
+pub fn run_on_module(m: &mut Module, pass: &Pass) -> bool {
+    let sigs: Vec<(Vec<Ty>, Ty)> = m.funcs.iter().map(|f| (f.params.iter().map(|&p| f.ty(p)).collect(), f.ret)).collect();
+    let view = ModuleView { globals: &m.globals, statics: &m.statics, sigs: &sigs };
+    let mut changed = false;
+    for f in &mut m.funcs {
+        changed |= (pass.run)(f, &view);
+    }
+    changed
+}

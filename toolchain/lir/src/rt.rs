@@ -1,0 +1,83 @@
+//! The runtime exports LIR code may call, with their signatures in LIR types.
+//!
+//! This table is the compiler's half of `runtime-lib/ABI.md`. Codegen checks
+//! every entry it links against the runtime module's real function types, so
+//! a drift between the two halves is a build error, not a miscompile.
+
+use crate::ir::Ty;
+
+pub struct RtSig {
+    pub name: &'static str,
+    pub params: &'static [Ty],
+    pub ret: Option<Ty>,
+    /// False for functions that never allocate, so never collect: references
+    /// need not be rooted across them.
+    pub allocates: bool,
+}
+
+use Ty::{F64, I32, I64, Ref};
+
+macro_rules! sig {
+    ($name:literal, [$($p:expr),*], $ret:expr, $alloc:expr) => {
+        RtSig { name: $name, params: &[$($p),*], ret: $ret, allocates: $alloc }
+    };
+}
+
+pub const RUNTIME: &[RtSig] = &[
+    sig!("rt_str_concat", [Ref, Ref], Some(Ref), true),
+    sig!("rt_str_eq", [Ref, Ref], Some(I32), false),
+    sig!("rt_str_cmp", [Ref, Ref], Some(I32), false),
+    sig!("rt_fmt", [I64, I32, I32], Some(Ref), true),
+    sig!("rt_fmt_spec", [I64, I32, Ref], Some(Ref), true),
+    sig!("rt_fmt_rust", [I64, I32, Ref], Some(Ref), true),
+    sig!("rt_concat_text", [I64, I32], Some(Ref), true),
+    sig!("rt_print", [Ref, I32], None, false),
+    sig!("rt_box_int", [I64], Some(Ref), true),
+    sig!("rt_box_float", [F64], Some(Ref), true),
+    sig!("rt_box_bool", [I32], Some(Ref), false),
+    sig!("rt_unbox_int", [Ref, I32], Some(I64), false),
+    sig!("rt_unbox_float", [Ref, I32], Some(F64), false),
+    sig!("rt_unbox_bool", [Ref, I32], Some(I32), false),
+    sig!("rt_value_eq", [I64, I32, I64, I32], Some(I32), false),
+    sig!("rt_dyn_arith", [I32, Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_dyn_compare", [Ref, Ref, I32], Some(I32), false),
+    sig!("rt_dyn_neg", [Ref, I32], Some(Ref), true),
+    sig!("rt_dyn_not", [Ref, I32], Some(Ref), true),
+    sig!("rt_float_rem", [F64, F64, I32], Some(F64), false),
+    sig!("rt_pow", [Ref, Ref, I32], Some(Ref), true),
+];
+
+pub fn lookup(name: &str) -> Option<&'static RtSig> {
+    RUNTIME.iter().find(|s| s.name == name)
+}
+
+/// Operator codes of `rt_dyn_arith`.
+pub mod arith {
+    pub const ADD: i32 = 0;
+    pub const SUB: i32 = 1;
+    pub const MUL: i32 = 2;
+    pub const DIV: i32 = 3;
+    pub const REM: i32 = 4;
+    pub const BIT_AND: i32 = 5;
+    pub const BIT_OR: i32 = 6;
+    pub const BIT_XOR: i32 = 7;
+    pub const SHL: i32 = 8;
+    pub const SHR: i32 = 9;
+}
+
+/// Modes of `rt_fmt` (the VM's `format::Mode`).
+pub mod mode {
+    pub const DISPLAY: i32 = 0;
+    pub const RAW: i32 = 1;
+    pub const INTERP: i32 = 2;
+    pub const DEBUG: i32 = 3;
+}
+
+/// Slot kinds (`runtime-lib/ABI.md`): how a runtime function reads an
+/// `(i64 bits, i32 kind)` value.
+pub mod kind {
+    pub const PTR: i32 = 0;
+    pub const INT: i32 = 1;
+    pub const FLOAT: i32 = 2;
+    pub const BOOL: i32 = 3;
+}

@@ -1,0 +1,88 @@
+//! Runs a compiled Ruchy module (a WASI preview-1 command) in an embedded
+//! wasmtime: `ruchy-wasm run --wasm`, and the tests that compare the wasm
+//! tier with the VM.
+
+use wasmtime::{Config, Engine, Linker, Module, Store};
+use wasmtime_wasi::p1::{self, WasiP1Ctx};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
+
+/// Native stack wasm code may use. Ruchy allows 200,000 nested calls (the
+/// VM's limit); the runner thread must have a larger stack than this.
+pub const MAX_WASM_STACK: usize = 192 << 20;
+
+/// What a run printed and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub code: i32,
+}
+
+fn engine() -> Result<Engine, String> {
+    let mut config = Config::new();
+    // The async stack bound applies even to synchronous calls.
+    config.async_stack_size(MAX_WASM_STACK + (1 << 20));
+    config.max_wasm_stack(MAX_WASM_STACK);
+    Engine::new(&config).map_err(|e| format!("cannot create the wasm engine: {e}"))
+}
+
+/// Where the module's standard streams go.
+enum Stdio {
+    Inherit,
+    Capture(MemoryOutputPipe, MemoryOutputPipe),
+}
+
+fn run(wasm: &[u8], args: &[String], stdio: &Stdio) -> Result<i32, String> {
+    let engine = engine()?;
+    let module = Module::new(&engine, wasm).map_err(|e| format!("invalid module: {e:#}"))?;
+    let mut linker: Linker<WasiP1Ctx> = Linker::new(&engine);
+    p1::add_to_linker_sync(&mut linker, |cx| cx).map_err(|e| e.to_string())?;
+    let mut builder = WasiCtxBuilder::new();
+    builder.args(args);
+    match stdio {
+        Stdio::Inherit => {
+            builder.inherit_stdio();
+        }
+        Stdio::Capture(out, err) => {
+            builder.stdout(out.clone()).stderr(err.clone());
+        }
+    }
+    let mut store = Store::new(&engine, builder.build_p1());
+    let instance = linker.instantiate(&mut store, &module).map_err(|e| format!("cannot instantiate: {e:#}"))?;
+    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").map_err(|e| format!("no _start: {e}"))?;
+    match start.call(&mut store, ()) {
+        Ok(()) => Ok(0),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => Ok(exit.0),
+            None => Err(format!("wasm trap: {e:#}")),
+        },
+    }
+}
+
+/// Runs with the process's own stdin/stdout/stderr; returns the exit code.
+pub fn run_inherit(wasm: &[u8], args: &[String]) -> Result<i32, String> {
+    on_big_stack(wasm, args, |w, a| run(w, a, &Stdio::Inherit))
+}
+
+/// Runs with stdout and stderr captured.
+pub fn run_captured(wasm: &[u8]) -> Result<Output, String> {
+    let out = MemoryOutputPipe::new(usize::MAX);
+    let err = MemoryOutputPipe::new(usize::MAX);
+    let stdio = Stdio::Capture(out.clone(), err.clone());
+    let code = on_big_stack(wasm, &[], |w, a| run(w, a, &stdio))?;
+    Ok(Output { stdout: out.contents().to_vec(), stderr: err.contents().to_vec(), code })
+}
+
+/// Wasm code runs on the calling thread's stack; give it room for deep
+/// recursion whatever thread the caller is on.
+fn on_big_stack<R: Send>(wasm: &[u8], args: &[String], f: impl FnOnce(&[u8], &[String]) -> R + Send) -> R {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(MAX_WASM_STACK + (64 << 20))
+            .spawn_scoped(s, || f(wasm, args))
+            .expect("cannot spawn the wasm runner thread")
+            .join()
+            .expect("the wasm runner thread panicked")
+    })
+}
