@@ -26,6 +26,7 @@ const PAGE: u64 = 65536;
 pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
     let mut module = walrus::ModuleConfig::new().generate_name_section(true).parse(RUNTIME_WASM).map_err(|e| format!("cannot load the runtime module: {e}"))?;
     let rt = Runtime::link(&module)?;
+    rt.check_calls(&module, m)?;
 
     let mut data = Data::new((module.memories.get(rt.memory).initial * PAGE) as u32);
     let statics: Vec<u32> = m.statics.iter().map(|s| data.add_static(s)).collect();

@@ -29,8 +29,8 @@ pub fn wasm_ty(t: Ty) -> ValType {
 }
 
 impl Runtime {
-    /// Reads the runtime's exports; fails if an entry of `rt::RUNTIME` is
-    /// missing or has another signature (the two halves of the ABI drifted).
+    /// Reads the runtime's exports; fails if a function codegen itself calls
+    /// is missing or has another signature (the two halves of the ABI drifted).
     pub fn link(module: &Module) -> Result<Runtime, String> {
         let mut funcs = HashMap::new();
         let mut statics = HashMap::new();
@@ -49,14 +49,8 @@ impl Runtime {
                 _ => {}
             }
         }
-        for sig in ruchy_lir::rt::RUNTIME.iter().chain(CODEGEN_CALLS) {
-            let f = funcs.get(sig.name).ok_or_else(|| format!("the runtime does not export {}", sig.name))?;
-            let ty = module.types.get(module.funcs.get(*f).ty());
-            let params: Vec<ValType> = sig.params.iter().map(|&t| wasm_ty(t)).collect();
-            let results: Vec<ValType> = sig.ret.iter().map(|&t| wasm_ty(t)).collect();
-            if ty.params() != params.as_slice() || ty.results() != results.as_slice() {
-                return Err(format!("runtime function {} has type {:?} -> {:?}, the compiler expects {params:?} -> {results:?}", sig.name, ty.params(), ty.results()));
-            }
+        for sig in CODEGEN_CALLS {
+            check_signature(module, &funcs, sig)?;
         }
         let addr = |name: &str| statics.get(name).copied().ok_or_else(|| format!("the runtime does not export the static {name}"));
         Ok(Runtime {
@@ -68,9 +62,38 @@ impl Runtime {
         })
     }
 
+    /// Checks that every runtime function `m` calls exists with the
+    /// signature `ruchy_lir::rt` gives it.
+    pub fn check_calls(&self, module: &Module, m: &ruchy_lir::ir::Module) -> Result<(), String> {
+        let mut names = std::collections::BTreeSet::new();
+        for f in &m.funcs {
+            ruchy_lir::ir::walk(&f.body, &mut |i| {
+                if let ruchy_lir::ir::Inst::Call { callee: ruchy_lir::ir::Callee::Runtime(n), .. } = i {
+                    names.insert(*n);
+                }
+            });
+        }
+        for n in names {
+            let sig = ruchy_lir::rt::lookup(n).ok_or_else(|| format!("{n} is not in ruchy_lir::rt::RUNTIME"))?;
+            check_signature(module, &self.funcs, sig)?;
+        }
+        Ok(())
+    }
+
     pub fn func(&self, name: &str) -> FunctionId {
         self.funcs[name]
     }
+}
+
+fn check_signature(module: &Module, funcs: &HashMap<String, FunctionId>, sig: &ruchy_lir::rt::RtSig) -> Result<(), String> {
+    let f = funcs.get(sig.name).ok_or_else(|| format!("the runtime does not export {}", sig.name))?;
+    let ty = module.types.get(module.funcs.get(*f).ty());
+    let params: Vec<ValType> = sig.params.iter().map(|&t| wasm_ty(t)).collect();
+    let results: Vec<ValType> = sig.ret.iter().map(|&t| wasm_ty(t)).collect();
+    if ty.params() != params.as_slice() || ty.results() != results.as_slice() {
+        return Err(format!("runtime function {} has type {:?} -> {:?}, the compiler expects {params:?} -> {results:?}", sig.name, ty.params(), ty.results()));
+    }
+    Ok(())
 }
 
 /// Runtime functions codegen itself calls (prologues, checked arithmetic,

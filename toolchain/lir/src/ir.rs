@@ -120,6 +120,9 @@ pub enum BinOp {
     I32Or,
     I32Xor,
     I32Add,
+    I32Mul,
+    I32Shl,
+    I64LtU,
     I32Eq,
     I32Ne,
     I32Lt,
@@ -138,7 +141,8 @@ impl BinOp {
             I64Eq | I64Ne | I64Lt | I64Le | I64Gt | I64Ge => (Ty::I64, Ty::I32),
             F64Add | F64Sub | F64Mul | F64Div => (Ty::F64, Ty::F64),
             F64Eq | F64Ne | F64Lt | F64Le | F64Gt | F64Ge => (Ty::F64, Ty::I32),
-            I32And | I32Or | I32Xor | I32Add => (Ty::I32, Ty::I32),
+            I32And | I32Or | I32Xor | I32Add | I32Mul | I32Shl => (Ty::I32, Ty::I32),
+            I64LtU => (Ty::I64, Ty::I32),
             I32Eq | I32Ne | I32Lt | I32Le | I32Gt | I32Ge => (Ty::I32, Ty::I32),
         }
     }
@@ -171,6 +175,12 @@ pub enum UnOp {
     RefBits,
     /// Wraps to the low 32 bits.
     I64ToI32,
+    /// Reinterprets an int slot's bits as a float.
+    BitsToF64,
+    /// The low 32 bits of an int slot as a reference.
+    BitsToRef,
+    /// A reference's address as a plain (untraced) `i32`, for address arithmetic.
+    RefToI32,
     F64Sqrt,
     F64Abs,
     F64Floor,
@@ -192,6 +202,9 @@ impl UnOp {
             F64Bits => (Ty::F64, Ty::I64),
             RefBits => (Ty::Ref, Ty::I64),
             I64ToI32 => (Ty::I64, Ty::I32),
+            BitsToF64 => (Ty::I64, Ty::F64),
+            BitsToRef => (Ty::I64, Ty::Ref),
+            RefToI32 => (Ty::Ref, Ty::I32),
         }
     }
 

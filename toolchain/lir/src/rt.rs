@@ -45,6 +45,28 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_dyn_not", [Ref, I32], Some(Ref), true),
     sig!("rt_float_rem", [F64, F64, I32], Some(F64), false),
     sig!("rt_pow", [Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_alloc", [I32, I32, I32], Some(Ref), true),
+    sig!("rt_array_new", [I32, I32], Some(Ref), true),
+    sig!("rt_array_push", [Ref, I64], None, true),
+    sig!("rt_share", [Ref], None, false),
+    sig!("rt_make_unique", [Ref], Some(Ref), true),
+    sig!("rt_index", [Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_set_index", [Ref, Ref, Ref, I32], None, true),
+    sig!("rt_get_field", [Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_set_field", [Ref, Ref, Ref, I32], None, true),
+    sig!("rt_tuple_get", [Ref, I32, I32], Some(Ref), true),
+    sig!("rt_len", [Ref, I32], Some(I64), false),
+    sig!("rt_iter_items", [Ref, I32], Some(Ref), true),
+    sig!("rt_method", [Ref, Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_builtin", [I32, Ref, I32], Some(Ref), true),
+    sig!("rt_range_new", [Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_index_error", [I64, I32, I32, I32], None, false),
+    sig!("rt_take_self", [], Some(Ref), false),
+    sig!("rt_is_variant", [Ref, I32, I32], Some(I32), false),
+    sig!("rt_is_struct", [Ref, I32], Some(I32), false),
+    sig!("rt_is_tuple", [Ref, I32], Some(I32), false),
+    sig!("rt_is_array_len", [Ref, I64, I32], Some(I32), false),
+    sig!("rt_slice", [Ref, I64, I64], Some(Ref), true),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static RtSig> {
@@ -63,6 +85,12 @@ pub mod arith {
     pub const BIT_XOR: i32 = 7;
     pub const SHL: i32 = 8;
     pub const SHR: i32 = 9;
+}
+
+/// What `rt_index_error` reports an index out of bounds of.
+pub mod index_of {
+    pub const ARRAY: i32 = 0;
+    pub const TUPLE: i32 = 1;
 }
 
 /// Modes of `rt_fmt` (the VM's `format::Mode`).

@@ -199,11 +199,11 @@ impl Checker<'_> {
                 }
             }
             Inst::Load { dst, mem, addr, .. } => {
-                self.expect(*addr, Ty::Ref, what)?;
+                self.address(*addr, what)?;
                 self.expect(*dst, mem.ty(), what)
             }
             Inst::Store { mem, addr, value, .. } => {
-                self.expect(*addr, Ty::Ref, what)?;
+                self.address(*addr, what)?;
                 self.expect(*value, mem.ty(), what)
             }
             Inst::GlobalGet { dst, global } => self.expect(*dst, self.global(*global, what)?, what),
@@ -215,6 +215,15 @@ impl Checker<'_> {
             },
             Inst::Root { var, .. } => self.expect(*var, Ty::Ref, what),
             Inst::Block(_) | Inst::Loop(_) | Inst::Br(_) | Inst::Fail { .. } => Ok(()),
+        }
+    }
+
+    /// Memory is addressed by a reference (object fields) or a plain `i32`
+    /// (derived addresses such as array elements).
+    fn address(&self, v: VarId, what: &str) -> Result<(), String> {
+        match self.var(v)? {
+            Ty::Ref | Ty::I32 => Ok(()),
+            t => Err(format!("{what}: address v{v} is {}", t.name())),
         }
     }
 

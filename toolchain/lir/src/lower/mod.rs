@@ -11,6 +11,9 @@
 //! Constructs the wasm tier does not handle yet are reported as compile
 //! errors at their source location rather than miscompiled.
 
+mod aggregate;
+mod pattern;
+
 use crate::ir::*;
 use crate::rt;
 use ruchy_hir::{self as hir, Builtin, Const, ExprKind as E, PatKind, Stmt};
@@ -322,6 +325,18 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 self.zero(rep(&e.ty))
             }
             E::Cast(x, ty) => self.cast(x, ty, e),
+            E::Array(items) => self.array_lit(items, e),
+            E::ArrayRepeat(item, n) => self.array_repeat(item, n, e),
+            E::Tuple(items) => self.tuple_lit(items, e),
+            E::StructLit { def, fields, base } => self.struct_lit(*def, fields, base.as_deref(), e.span),
+            E::Variant { def, variant, args } => self.variant(*def, *variant, args),
+            E::Field(obj, name) => self.field(obj, name, e),
+            E::TupleIndex(obj, i) => self.tuple_index(obj, *i, e),
+            E::Index(obj, i) => self.index(obj, i, e),
+            E::MethodCall { receiver, method, args } => self.method_call(receiver, method, args, e),
+            E::Match { scrutinee, arms, exhaustive_error } => self.match_expr(scrutinee, arms, *exhaustive_error, e),
+            E::WhileLet { pat, value, body } => self.while_let(pat, value, body, e),
+            E::Range { start, end, inclusive } => self.range_value(start.as_deref(), end.as_deref(), *inclusive),
             _ => {
                 let what = format!("{} expressions", kind_name(&e.kind));
                 self.unsupported(e.span, &what);
@@ -586,7 +601,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 let v = self.compound(op, read, &gt, value, span);
                 self.emit(Inst::GlobalSet { global: *g, value: v });
             }
-            _ => self.unsupported(span, "assignment to fields, tuple elements or indexes"),
+            _ => self.assign_into(place, op, value, span),
         }
     }
 
@@ -679,8 +694,20 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 self.coerce(r, &rty, &e.ty, e.span)
             }
             _ => {
-                self.unsupported(e.span, &format!("the built-in {b:?}"));
-                self.zero(rep(&e.ty))
+                // Everything else: the runtime's built-in dispatcher, by the
+                // built-in's declaration index in `hir::Builtin`.
+                let kind = self.konst(Lit::I32(ruchy_runtime::layout::K_PTR as i32));
+                let cap = self.konst(Lit::I32(args.len() as i32));
+                let argv = self.call_rt_value("rt_array_new", vec![kind, cap]);
+                for a in args {
+                    let v = self.expr_kept(a, &hir::Ty::Dyn);
+                    let bits = self.to_bits(v, a.span);
+                    self.call_rt("rt_array_push", vec![argv, bits]);
+                }
+                let id = self.konst(Lit::I32(b as i32));
+                let loc = self.loc_const(e.span);
+                let r = self.call_rt_value("rt_builtin", vec![id, argv, loc]);
+                self.coerce(r, &hir::Ty::Dyn, &e.ty, e.span)
             }
         }
     }
@@ -850,7 +877,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
                     self.unsupported(span, "variables captured by closures");
                 }
                 let v = match init {
-                    Some(x) => self.expr_as(x, &lt),
+                    Some(x) => self.expr_kept(x, &lt),
                     None => {
                         let n = self.nil();
                         self.coerce(n, &hir::Ty::Nil, &lt, span)
@@ -864,7 +891,13 @@ impl<'m, 'a> FnLower<'m, 'a> {
                     self.expr(x);
                 }
             }
-            _ => self.unsupported(pat.span, "destructuring `let` patterns"),
+            _ => {
+                let (v, ty) = match init {
+                    Some(x) => (self.expr(x), x.ty.clone()),
+                    None => (self.nil(), hir::Ty::Nil),
+                };
+                self.let_pattern(pat, v, &ty, span);
+            }
         }
     }
 
@@ -931,25 +964,70 @@ impl<'m, 'a> FnLower<'m, 'a> {
     }
 
     fn for_loop(&mut self, pat: &'a hir::Pat, iter: &'a hir::Expr, body: &'a hir::Expr, e: &hir::Expr) -> VarId {
-        let E::Range { start: Some(lo), end: Some(hi), inclusive } = &iter.kind else {
-            self.unsupported(iter.span, "`for` over anything but an integer range");
-            return self.nil();
-        };
-        if lo.ty != hir::Ty::Int || hi.ty != hir::Ty::Int {
-            self.unsupported(iter.span, "`for` over a range whose bounds are not ints");
-            return self.nil();
+        if let E::Range { start: Some(lo), end: Some(hi), inclusive } = &iter.kind {
+            if lo.ty == hir::Ty::Int && hi.ty == hir::Ty::Int {
+                return self.range_loop(pat, lo, hi, *inclusive, body, e);
+            }
         }
+        // Anything else iterates over a snapshot array: the array itself
+        // (shared, so changes to the variable copy it), or the items the
+        // runtime lists (ranges, dicts as (key, value) tuples, tuples).
+        let (items, elem) = match &iter.ty {
+            hir::Ty::Array(_) => {
+                let a = self.expr(iter);
+                self.call_rt("rt_share", vec![a]);
+                (a, aggregate::elem_ty(&iter.ty))
+            }
+            _ => {
+                let v = self.expr_as(iter, &hir::Ty::Dyn);
+                let loc = self.loc_const(iter.span);
+                (self.call_rt_value("rt_iter_items", vec![v, loc]), hir::Ty::Dyn)
+            }
+        };
+        let len32 = self.var(Ty::I32);
+        self.emit(Inst::Load { dst: len32, mem: Mem::I32, addr: items, offset: ruchy_runtime::layout::LEN });
+        let n = self.unary(UnOp::I32ToI64, len32, iter.span);
+        let i = self.var(Ty::I64);
+        let zero = self.konst(Lit::I64(0));
+        self.emit(Inst::Copy { dst: i, src: zero });
+        let span = iter.span;
+        self.loop_shape(None, e, |s| {
+            let done = s.binary(BinOp::I64Ge, i, n, span);
+            s.emit(Inst::BrIf { cond: done, depth: 1 });
+            let data = s.var(Ty::I32);
+            s.emit(Inst::Load { dst: data, mem: Mem::I32, addr: items, offset: ruchy_runtime::layout::ARRAY_DATA });
+            let i32v = s.unary(UnOp::I64ToI32, i, span);
+            let three = s.konst(Lit::I32(3));
+            let off = s.binary(BinOp::I32Shl, i32v, three, span);
+            let addr = s.binary(BinOp::I32Add, data, off, span);
+            let x = s.var(rep(&elem));
+            let mem = match rep(&elem) {
+                Ty::I64 => Mem::I64,
+                Ty::F64 => Mem::F64,
+                Ty::I32 => Mem::I32,
+                Ty::Ref => Mem::Ref,
+            };
+            s.emit(Inst::Load { dst: x, mem, addr, offset: 0 });
+            let one = s.konst(Lit::I64(1));
+            let next = s.binary(BinOp::I64Add, i, one, span);
+            s.emit(Inst::Copy { dst: i, src: next });
+            s.bind_pattern(pat, x, &elem);
+            s.loop_body(body);
+        });
+        self.nil()
+    }
+
+    fn range_loop(&mut self, pat: &'a hir::Pat, lo: &'a hir::Expr, hi: &'a hir::Expr, inclusive: bool, body: &'a hir::Expr, e: &hir::Expr) -> VarId {
         let counter = self.var(Ty::I64);
         let start = self.expr(lo);
         self.emit(Inst::Copy { dst: counter, src: start });
         let end = self.expr(hi);
-        let inclusive = *inclusive;
-        let span = iter.span;
+        let span = lo.span.to(hi.span);
         self.loop_shape(None, e, |s| {
             let test = if inclusive { BinOp::I64Gt } else { BinOp::I64Ge };
             let done = s.binary(test, counter, end, span);
             s.emit(Inst::BrIf { cond: done, depth: 1 });
-            s.bind_loop_var(pat, counter);
+            s.bind_pattern(pat, counter, &hir::Ty::Int);
             s.loop_body(body);
             // `0..=i64::MAX` stops after MAX instead of overflowing.
             if inclusive {
@@ -963,17 +1041,38 @@ impl<'m, 'a> FnLower<'m, 'a> {
         self.nil()
     }
 
-    fn bind_loop_var(&mut self, pat: &'a hir::Pat, v: VarId) {
+    /// Binds a `for` pattern (irrefutable) to the current item.
+    fn bind_pattern(&mut self, pat: &'a hir::Pat, v: VarId, ty: &hir::Ty) {
         match &pat.kind {
-            PatKind::Bind(id, None) => {
-                let lt = self.hf.locals[*id as usize].ty.clone();
-                let v = self.coerce(v, &hir::Ty::Int, &lt, pat.span);
-                let dst = self.local(*id);
-                self.emit(Inst::Copy { dst, src: v });
-            }
+            PatKind::Bind(id, None) => self.bind(*id, v, ty, pat.span),
             PatKind::Wild => {}
-            _ => self.unsupported(pat.span, "this `for` pattern"),
+            _ => self.let_pattern(pat, v, ty, pat.span),
         }
+    }
+
+    /// `while let pat = value { body }`.
+    fn while_let(&mut self, pat: &'a hir::Pat, value: &'a hir::Expr, body: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        let result = self.var(rep(&e.ty));
+        self.loop_shape(Some(result), e, |s| {
+            // The loop's exit block is two labels out (loop, then block).
+            let exit = s.labels.len() - 2;
+            let v = s.expr(value);
+            s.pattern(pat, v, &value.ty, exit);
+            s.loop_body(body);
+        });
+        result
+    }
+
+    /// A range value (`a..b` used as a value, not directly by `for`).
+    fn range_value(&mut self, start: Option<&'a hir::Expr>, end: Option<&'a hir::Expr>, inclusive: bool) -> VarId {
+        let bound = |s: &mut Self, b: Option<&'a hir::Expr>| match b {
+            Some(x) => s.expr_as(x, &hir::Ty::Dyn),
+            None => s.nil(),
+        };
+        let a = bound(self, start);
+        let b = bound(self, end);
+        let inc = self.konst(Lit::I32(inclusive as i32));
+        self.call_rt_value("rt_range_new", vec![a, b, inc])
     }
 
     /// Wasm label depth of the `depth`-th enclosing loop's exit (or

@@ -1,0 +1,580 @@
+//! Lowering of arrays, tuples, structs and enum variants: construction,
+//! element and field access, assignment through places (with
+//! copy-on-write), and method calls.
+//!
+//! Layouts are `runtime-lib/ABI.md`'s: an aggregate is a header, a `kinds`
+//! word (two bits per field saying how to read its 8-byte slot) and the
+//! fields; an array is a header plus a separately allocated block of slots.
+//! Statically typed accesses are inline loads and stores; anything whose
+//! type is dynamic goes through the runtime's generic entry points.
+
+use super::{rep, FnLower, Label};
+use crate::ir::*;
+use crate::rt;
+use ruchy_hir::{self as hir, ExprKind as E};
+use ruchy_runtime::layout as l;
+use ruchy_syntax::Span;
+
+/// Methods that mutate their receiver (the VM's `BUILTIN_MUTATORS`): the
+/// receiver's place is made unique first and gets the result written back.
+pub const BUILTIN_MUTATORS: &[&str] =
+    &["push", "pop", "insert", "remove", "clear", "push_str", "append", "extend", "truncate", "swap", "sort_by", "sort_unstable", "retain", "dedup", "reverse_in_place", "drain"];
+
+/// The slot kind storing a value of static type `t`.
+pub fn slot_kind(t: &hir::Ty) -> u32 {
+    match rep(t) {
+        Ty::I64 => l::K_INT,
+        Ty::F64 => l::K_FLOAT,
+        Ty::I32 => l::K_BOOL,
+        Ty::Ref => l::K_PTR,
+    }
+}
+
+fn mem_of(t: Ty) -> Mem {
+    match t {
+        Ty::I64 => Mem::I64,
+        Ty::F64 => Mem::F64,
+        Ty::I32 => Mem::I32,
+        Ty::Ref => Mem::Ref,
+    }
+}
+
+/// Whether `e`'s value may still be referenced by some place, so keeping
+/// it elsewhere must mark it shared (the VM compiler's rule, ARCHITECTURE.md
+/// "Value semantics").
+pub fn needs_share(e: &hir::Expr) -> bool {
+    if matches!(e.ty, hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool | hir::Ty::Nil) {
+        return false;
+    }
+    match &e.kind {
+        E::Local(_) | E::Capture(_) | E::Global(_) | E::Field(..) | E::Index(..) | E::TupleIndex(..) | E::Question(_) => true,
+        E::If { then, else_, .. } => needs_share(then) || else_.as_deref().is_some_and(needs_share),
+        E::Match { arms, .. } => arms.iter().any(|a| needs_share(&a.body)),
+        E::Block(stmts) => matches!(stmts.last(), Some(hir::Stmt::Expr(x)) if needs_share(x)),
+        E::And(a, b) | E::Or(a, b) | E::Coalesce(a, b) => needs_share(a) || needs_share(b),
+        E::Try { body, catch, .. } => needs_share(body) || catch.as_ref().is_some_and(|(_, c)| needs_share(c)),
+        _ => false,
+    }
+}
+
+impl<'a> FnLower<'_, 'a> {
+    /// Lowers `e` as a value that will be kept somewhere: shared if it may
+    /// still belong to another place.
+    pub(super) fn expr_kept(&mut self, e: &'a hir::Expr, to: &hir::Ty) -> VarId {
+        let v = self.expr_as(e, to);
+        if needs_share(e) && self.f.ty(v) == Ty::Ref {
+            self.call_rt("rt_share", vec![v]);
+        }
+        v
+    }
+
+    /// A value as the 8 bits of a slot.
+    pub(super) fn to_bits(&mut self, v: VarId, span: Span) -> VarId {
+        match self.f.ty(v) {
+            Ty::I64 => v,
+            Ty::F64 => self.unary(UnOp::F64Bits, v, span),
+            Ty::I32 => self.unary(UnOp::I32ToI64, v, span),
+            Ty::Ref => self.unary(UnOp::RefBits, v, span),
+        }
+    }
+
+    fn load(&mut self, t: Ty, addr: VarId, offset: u32) -> VarId {
+        let dst = self.var(t);
+        self.emit(Inst::Load { dst, mem: mem_of(t), addr, offset });
+        dst
+    }
+
+    fn store(&mut self, addr: VarId, offset: u32, value: VarId) {
+        let mem = mem_of(self.f.ty(value));
+        self.emit(Inst::Store { mem, addr, offset, value });
+    }
+
+    /// A static string object (names passed to the runtime).
+    fn name_const(&mut self, s: &str) -> VarId {
+        self.str_const(s)
+    }
+
+    // ----- construction -------------------------------------------------------
+
+    pub(super) fn array_lit(&mut self, items: &'a [hir::Expr], e: &hir::Expr) -> VarId {
+        let elem = elem_ty(&e.ty);
+        let kind = self.konst(Lit::I32(slot_kind(&elem) as i32));
+        let cap = self.konst(Lit::I32(items.len() as i32));
+        let arr = self.call_rt_value("rt_array_new", vec![kind, cap]);
+        for it in items {
+            let v = self.expr_kept(it, &elem);
+            let bits = self.to_bits(v, it.span);
+            self.call_rt("rt_array_push", vec![arr, bits]);
+        }
+        arr
+    }
+
+    /// `[x; n]`: `n` copies of `x` (shared when `x` is an object).
+    pub(super) fn array_repeat(&mut self, item: &'a hir::Expr, count: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        let elem = elem_ty(&e.ty);
+        let v = self.expr_as(item, &elem);
+        let n = self.expr_as(count, &hir::Ty::Int);
+        if self.f.ty(v) == Ty::Ref {
+            self.call_rt("rt_share", vec![v]);
+        }
+        let kind = self.konst(Lit::I32(slot_kind(&elem) as i32));
+        let zero = self.konst(Lit::I32(0));
+        let arr = self.call_rt_value("rt_array_new", vec![kind, zero]);
+        let bits = self.to_bits(v, item.span);
+        let i = self.var(Ty::I64);
+        let start = self.konst(Lit::I64(0));
+        self.emit(Inst::Copy { dst: i, src: start });
+        self.counted_loop(i, n, e.span, |s| {
+            s.call_rt("rt_array_push", vec![arr, bits]);
+        });
+        arr
+    }
+
+    /// `block { loop { if i >= n break; body; i += 1; continue } }` with a
+    /// plain (non-Ruchy) counter.
+    pub(super) fn counted_loop(&mut self, i: VarId, n: VarId, span: Span, body: impl FnOnce(&mut Self)) {
+        let exit = self.nested(Label::Other, |s| {
+            let top = s.nested(Label::Other, |s| {
+                let done = s.binary(BinOp::I64Ge, i, n, span);
+                s.emit(Inst::BrIf { cond: done, depth: 1 });
+                body(s);
+                let one = s.konst(Lit::I64(1));
+                let next = s.binary(BinOp::I64Add, i, one, span);
+                s.emit(Inst::Copy { dst: i, src: next });
+                s.emit(Inst::Br(0));
+            });
+            s.emit(Inst::Loop(top));
+        });
+        self.emit(Inst::Block(exit));
+    }
+
+    /// Allocates an aggregate and stores its `kinds` word; fields are
+    /// stored by the caller.
+    fn aggregate(&mut self, kind: u32, type_id: u32, aux: u32, field_kinds: &[u32]) -> VarId {
+        let n = field_kinds.len() as u32;
+        let meta = self.konst(Lit::I32(l::meta(kind, type_id) as i32));
+        let len = self.konst(Lit::I32(n as i32));
+        let size = self.konst(Lit::I32(l::aggregate_size(n) as i32));
+        let obj = self.call_rt_value("rt_alloc", vec![meta, len, size]);
+        let kinds = field_kinds.iter().enumerate().fold(0u64, |k, (i, &fk)| l::with_field_kind(k, i as u32, fk));
+        if kinds != 0 {
+            let k = self.konst(Lit::I64(kinds as i64));
+            self.store(obj, l::AGG_KINDS, k);
+        }
+        if aux != 0 {
+            let a = self.konst(Lit::I32(aux as i32));
+            self.store(obj, l::AGG_AUX, a);
+        }
+        obj
+    }
+
+    pub(super) fn tuple_lit(&mut self, items: &'a [hir::Expr], e: &hir::Expr) -> VarId {
+        let tys = tuple_tys(&e.ty, items.len());
+        let vals: Vec<VarId> = items.iter().zip(&tys).map(|(it, t)| self.expr_kept(it, t)).collect();
+        let kinds: Vec<u32> = tys.iter().map(slot_kind).collect();
+        let obj = self.aggregate(l::TUPLE, 0, 0, &kinds);
+        for (i, v) in vals.into_iter().enumerate() {
+            self.store(obj, l::field_offset(i as u32), v);
+        }
+        obj
+    }
+
+    pub(super) fn struct_lit(&mut self, def: hir::StructId, fields: &'a [(u32, hir::Expr)], base: Option<&'a hir::Expr>, span: Span) -> VarId {
+        let sd = &self.m.program.structs[def as usize];
+        let tys: Vec<hir::Ty> = sd.field_types.iter().map(|t| if *t == hir::Ty::Unknown { hir::Ty::Dyn } else { t.clone() }).collect();
+        // Given fields are evaluated in source order.
+        let given: Vec<(u32, VarId)> = fields.iter().map(|(i, x)| (*i, self.expr_kept(x, &tys[*i as usize]))).collect();
+        let base = base.map(|b| (self.expr(b), b));
+        let kinds: Vec<u32> = tys.iter().map(slot_kind).collect();
+        let obj = self.aggregate(l::STRUCT, def, 0, &kinds);
+        for (fi, ty) in tys.iter().enumerate() {
+            let v = match given.iter().find(|(i, _)| *i as usize == fi) {
+                Some(&(_, v)) => v,
+                None => match (&base, &sd.defaults[fi]) {
+                    (Some((b, bx)), _) => {
+                        let v = self.struct_field(*b, &bx.ty, def, fi, ty, span);
+                        if self.f.ty(v) == Ty::Ref {
+                            self.call_rt("rt_share", vec![v]);
+                        }
+                        v
+                    }
+                    (None, Some(d)) => self.expr_kept(d, ty),
+                    (None, None) => {
+                        self.unsupported(span, "struct literals that omit a field without a default");
+                        self.zero(rep(ty))
+                    }
+                },
+            };
+            self.store(obj, l::field_offset(fi as u32), v);
+        }
+        obj
+    }
+
+    /// Field `fi` of a struct value whose static type is `ty`.
+    fn struct_field(&mut self, obj: VarId, obj_ty: &hir::Ty, def: hir::StructId, fi: usize, want: &hir::Ty, span: Span) -> VarId {
+        if *obj_ty == hir::Ty::Struct(def) {
+            let ft = field_ty(self.m.program, def, fi);
+            let v = self.load(rep(&ft), obj, l::field_offset(fi as u32));
+            return self.coerce(v, &ft, want, span);
+        }
+        let name = self.m.program.structs[def as usize].fields[fi].clone();
+        let obj = self.coerce(obj, obj_ty, &hir::Ty::Dyn, span);
+        let n = self.name_const(&name);
+        let loc = self.loc_const(span);
+        let v = self.call_rt_value("rt_get_field", vec![obj, n, loc]);
+        self.coerce(v, &hir::Ty::Dyn, want, span)
+    }
+
+    pub(super) fn variant(&mut self, def: hir::EnumId, variant: u32, args: &'a [hir::Expr]) -> VarId {
+        if args.is_empty() {
+            let id = self.m.intern(Static::UnitVariant { enum_id: def, variant });
+            return self.konst(Lit::Static(id));
+        }
+        let vals: Vec<VarId> = args.iter().map(|a| self.expr_kept(a, &hir::Ty::Dyn)).collect();
+        let kinds = vec![l::K_PTR; vals.len()];
+        let obj = self.aggregate(l::VARIANT, def, variant, &kinds);
+        for (i, v) in vals.into_iter().enumerate() {
+            self.store(obj, l::field_offset(i as u32), v);
+        }
+        obj
+    }
+
+    // ----- reads ---------------------------------------------------------------
+
+    pub(super) fn field(&mut self, obj: &'a hir::Expr, name: &str, e: &hir::Expr) -> VarId {
+        let o = self.expr(obj);
+        if let hir::Ty::Struct(def) = obj.ty {
+            if let Some(fi) = self.m.program.structs[def as usize].fields.iter().position(|f| f == name) {
+                return self.struct_field(o, &obj.ty, def, fi, &e.ty, e.span);
+            }
+        }
+        let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+        let n = self.name_const(name);
+        let loc = self.loc_const(e.span);
+        let v = self.call_rt_value("rt_get_field", vec![o, n, loc]);
+        self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
+    }
+
+    pub(super) fn tuple_index(&mut self, obj: &'a hir::Expr, i: u32, e: &hir::Expr) -> VarId {
+        let o = self.expr(obj);
+        if let hir::Ty::Tuple(tys) = &obj.ty {
+            if let Some(t) = tys.get(i as usize) {
+                let t = t.clone();
+                let v = self.load(rep(&t), o, l::field_offset(i));
+                return self.coerce(v, &t, &e.ty, e.span);
+            }
+        }
+        let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+        let idx = self.konst(Lit::I32(i as i32));
+        let loc = self.loc_const(e.span);
+        let v = self.call_rt_value("rt_tuple_get", vec![o, idx, loc]);
+        self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
+    }
+
+    pub(super) fn index(&mut self, obj: &'a hir::Expr, idx: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        let o = self.expr(obj);
+        let i = self.expr(idx);
+        if let (hir::Ty::Array(elem), hir::Ty::Int) = (&obj.ty, &idx.ty) {
+            let elem = (**elem).clone();
+            let addr = self.element_address(o, i, e.span);
+            let v = self.load(rep(&elem), addr, 0);
+            return self.coerce(v, &elem, &e.ty, e.span);
+        }
+        let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+        let i = self.coerce(i, &idx.ty, &hir::Ty::Dyn, idx.span);
+        let loc = self.loc_const(e.span);
+        let v = self.call_rt_value("rt_index", vec![o, i, loc]);
+        self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
+    }
+
+    /// The address of element `i` (negative counts from the end) of array
+    /// `arr`, after the bounds check the VM does (same error message).
+    fn element_address(&mut self, arr: VarId, i: VarId, span: Span) -> VarId {
+        let len32 = self.load(Ty::I32, arr, l::LEN);
+        let len = self.unary(UnOp::I32ToI64, len32, span);
+        let zero = self.konst(Lit::I64(0));
+        let negative = self.binary(BinOp::I64Lt, i, zero, span);
+        let from_end = self.binary(BinOp::I64Add, i, len, span);
+        let j = self.var(Ty::I64);
+        self.emit(Inst::Select { dst: j, cond: negative, a: from_end, b: i });
+        // One unsigned test covers both j < 0 and j >= len.
+        let inside = self.binary(BinOp::I64LtU, j, len, span);
+        let outside = self.unary(UnOp::I32Eqz, inside, span);
+        let what = self.konst(Lit::I32(rt::index_of::ARRAY));
+        let loc = self.loc_const(span);
+        let report = vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![i, len32, what, loc] }];
+        self.emit(Inst::If { cond: outside, then: report, else_: vec![] });
+        let data = self.load(Ty::I32, arr, l::ARRAY_DATA);
+        let j32 = self.unary(UnOp::I64ToI32, j, span);
+        let three = self.konst(Lit::I32(3));
+        let off = self.binary(BinOp::I32Shl, j32, three, span);
+        self.binary(BinOp::I32Add, data, off, span)
+    }
+
+    // ----- places and copy-on-write ----------------------------------------------
+
+    /// The object a place expression holds, made unique (copied if shared)
+    /// and stored back, so it can be mutated in place. Returns the object
+    /// and the static type of the place.
+    pub(super) fn place_unique(&mut self, e: &'a hir::Expr) -> VarId {
+        match &e.kind {
+            E::Local(id) => {
+                let v = self.local(*id);
+                let lt = self.hf.locals[*id as usize].ty.clone();
+                if rep(&lt) != Ty::Ref {
+                    return self.coerce(v, &lt, &e.ty, e.span);
+                }
+                let u = self.call_rt_value("rt_make_unique", vec![v]);
+                self.emit(Inst::Copy { dst: v, src: u });
+                u
+            }
+            E::Global(g) => {
+                let gt = self.m.program.globals[*g as usize].ty.clone();
+                let dst = self.var(rep(&gt));
+                self.emit(Inst::GlobalGet { dst, global: *g });
+                if rep(&gt) != Ty::Ref {
+                    return self.coerce(dst, &gt, &e.ty, e.span);
+                }
+                let u = self.call_rt_value("rt_make_unique", vec![dst]);
+                self.emit(Inst::GlobalSet { global: *g, value: u });
+                u
+            }
+            E::Field(obj, name) => {
+                if let hir::Ty::Struct(def) = obj.ty {
+                    if let Some(fi) = self.m.program.structs[def as usize].fields.iter().position(|f| f == name) {
+                        let o = self.place_unique(obj);
+                        let ft = field_ty(self.m.program, def, fi);
+                        let off = l::field_offset(fi as u32);
+                        let v = self.load(rep(&ft), o, off);
+                        if rep(&ft) != Ty::Ref {
+                            return v;
+                        }
+                        let u = self.call_rt_value("rt_make_unique", vec![v]);
+                        self.store(o, off, u);
+                        return u;
+                    }
+                }
+                self.unsupported(e.span, "mutating a field of a value whose type is not known statically");
+                self.zero(rep(&e.ty))
+            }
+            E::Index(obj, idx) if matches!(obj.ty, hir::Ty::Array(_)) && idx.ty == hir::Ty::Int => {
+                let hir::Ty::Array(elem) = &obj.ty else { unreachable!() };
+                let elem = (**elem).clone();
+                let o = self.place_unique(obj);
+                let i = self.expr(idx);
+                let addr = self.element_address(o, i, e.span);
+                let v = self.load(rep(&elem), addr, 0);
+                if rep(&elem) != Ty::Ref {
+                    return v;
+                }
+                let u = self.call_rt_value("rt_make_unique", vec![v]);
+                // The array is unique and the copy allocated nothing in it:
+                // the element address is still valid.
+                let addr = self.element_address(o, i, e.span);
+                self.store(addr, 0, u);
+                u
+            }
+            _ => {
+                // A temporary: nobody else can see a mutation of it.
+                self.expr(e)
+            }
+        }
+    }
+
+    /// `place = value` for field, tuple-element and index places.
+    pub(super) fn assign_into(&mut self, place: &'a hir::Place, op: Option<ruchy_syntax::ast::BinOp>, value: &'a hir::Expr, span: Span) {
+        match place {
+            hir::Place::Field(obj, name) => {
+                let hir::Ty::Struct(def) = obj.ty else {
+                    self.unsupported(span, "assigning a field of a value whose type is not known statically");
+                    return;
+                };
+                let Some(fi) = self.m.program.structs[def as usize].fields.iter().position(|f| f == name) else {
+                    self.unsupported(span, "assigning an unknown field");
+                    return;
+                };
+                let ft = field_ty(self.m.program, def, fi);
+                let o = self.place_unique(obj);
+                let off = l::field_offset(fi as u32);
+                let read = |s: &mut Self| s.load(rep(&ft), o, off);
+                let v = self.compound_kept(op, read, &ft, value, span);
+                self.store(o, off, v);
+            }
+            hir::Place::Index(obj, idx) => {
+                let o = self.place_unique(obj);
+                if let (hir::Ty::Array(elem), hir::Ty::Int) = (&obj.ty, &idx.ty) {
+                    let elem = (**elem).clone();
+                    let i = self.expr(idx);
+                    let addr = self.element_address(o, i, span);
+                    let read = |s: &mut Self| s.load(rep(&elem), addr, 0);
+                    let v = self.compound_kept(op, read, &elem, value, span);
+                    // Re-derive the address: evaluating `value` may have
+                    // grown the array (`a[0] = { a.push(1); 2 }`).
+                    let addr = self.element_address(o, i, span);
+                    self.store(addr, 0, v);
+                    return;
+                }
+                let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+                let i = self.expr_as(idx, &hir::Ty::Dyn);
+                let loc = self.loc_const(span);
+                let read = |s: &mut Self| s.call_rt_value("rt_index", vec![o, i, loc]);
+                let v = self.compound_kept(op, read, &hir::Ty::Dyn, value, span);
+                self.call_rt("rt_set_index", vec![o, i, v, loc]);
+            }
+            hir::Place::TupleIndex(obj, i) => {
+                let hir::Ty::Tuple(tys) = &obj.ty else {
+                    self.unsupported(span, "assigning an element of a tuple whose type is not known statically");
+                    return;
+                };
+                let Some(t) = tys.get(*i as usize).cloned() else { return };
+                let o = self.place_unique(obj);
+                let off = l::field_offset(*i);
+                let read = |s: &mut Self| s.load(rep(&t), o, off);
+                let v = self.compound_kept(op, read, &t, value, span);
+                self.store(o, off, v);
+            }
+            _ => unreachable!("locals and globals are assigned in mod.rs"),
+        }
+    }
+
+    /// Like `compound`, sharing a plain assigned value that may belong to
+    /// another place.
+    fn compound_kept(&mut self, op: Option<ruchy_syntax::ast::BinOp>, read: impl FnOnce(&mut Self) -> VarId, ty: &hir::Ty, value: &'a hir::Expr, span: Span) -> VarId {
+        if op.is_none() {
+            return self.expr_kept(value, ty);
+        }
+        self.compound(op, read, ty, value, span)
+    }
+
+    // ----- methods --------------------------------------------------------------
+
+    pub(super) fn method_call(&mut self, recv: &'a hir::Expr, name: &str, args: &'a [hir::Expr], e: &hir::Expr) -> VarId {
+        if let Some(f) = self.m.program.method_for(&recv.ty, name) {
+            return self.user_method(f, recv, args, e);
+        }
+        match (name, &recv.ty, args.len()) {
+            ("len", hir::Ty::Array(_), 0) => {
+                let o = self.expr(recv);
+                let n = self.load(Ty::I32, o, l::LEN);
+                let n = self.unary(UnOp::I32ToI64, n, e.span);
+                return self.coerce(n, &hir::Ty::Int, &e.ty, e.span);
+            }
+            ("len", hir::Ty::Str, 0) => {
+                let o = self.expr(recv);
+                let loc = self.loc_const(e.span);
+                let n = self.call_rt_value("rt_len", vec![o, loc]);
+                return self.coerce(n, &hir::Ty::Int, &e.ty, e.span);
+            }
+            ("push", hir::Ty::Array(elem), 1) => {
+                let elem = (**elem).clone();
+                let o = self.place_unique(recv);
+                let v = self.expr_kept(&args[0], &elem);
+                let bits = self.to_bits(v, args[0].span);
+                self.call_rt("rt_array_push", vec![o, bits]);
+                let n = self.nil();
+                return self.coerce(n, &hir::Ty::Nil, &e.ty, e.span);
+            }
+            _ => {}
+        }
+        self.generic_method(recv, name, args, e)
+    }
+
+    /// A user method, dispatched statically: the receiver is the first
+    /// argument. Methods may mutate `self` in place, so a receiver that is
+    /// a place is made unique first.
+    fn user_method(&mut self, f: hir::FuncId, recv: &'a hir::Expr, args: &'a [hir::Expr], e: &hir::Expr) -> VarId {
+        let callee = &self.m.program.funcs[f as usize];
+        let self_ty = callee.locals[callee.params[0] as usize].ty.clone();
+        let r = self.place_unique(recv);
+        let r = self.coerce(r, &recv.ty, &self_ty, recv.span);
+        let mut vals = vec![r];
+        for (i, &p) in callee.params.iter().enumerate().skip(1) {
+            let pty = callee.locals[p as usize].ty.clone();
+            let v = match args.get(i - 1) {
+                Some(a) => self.expr_kept(a, &pty),
+                None => match &callee.defaults[i] {
+                    Some(d) => self.expr_as(d, &pty),
+                    None => {
+                        self.unsupported(e.span, "method calls with missing arguments");
+                        self.zero(rep(&pty))
+                    }
+                },
+            };
+            vals.push(v);
+        }
+        let dst = self.var(rep(&callee.ret_ty));
+        let ret = callee.ret_ty.clone();
+        self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(f), args: vals });
+        self.coerce(dst, &ret, &e.ty, e.span)
+    }
+
+    /// Any other method: the runtime's dispatcher on dynamic values.
+    fn generic_method(&mut self, recv: &'a hir::Expr, name: &str, args: &'a [hir::Expr], e: &hir::Expr) -> VarId {
+        let mutating = BUILTIN_MUTATORS.contains(&name);
+        if mutating && !matches!(recv.kind, E::Local(_) | E::Global(_)) && !matches!(recv.ty, hir::Ty::Array(_)) {
+            self.unsupported(e.span, &format!("`{name}` on this receiver"));
+            return self.zero(rep(&e.ty));
+        }
+        let r = if mutating { self.place_unique(recv) } else { self.expr(recv) };
+        let r = self.coerce(r, &recv.ty, &hir::Ty::Dyn, recv.span);
+        let kind = self.konst(Lit::I32(l::K_PTR as i32));
+        let cap = self.konst(Lit::I32(args.len() as i32));
+        let argv = self.call_rt_value("rt_array_new", vec![kind, cap]);
+        for a in args {
+            let v = self.expr_kept(a, &hir::Ty::Dyn);
+            let bits = self.to_bits(v, a.span);
+            self.call_rt("rt_array_push", vec![argv, bits]);
+        }
+        let n = self.name_const(name);
+        let loc = self.loc_const(e.span);
+        let v = self.call_rt_value("rt_method", vec![r, n, argv, loc]);
+        if mutating && matches!(recv.kind, E::Local(_) | E::Global(_)) {
+            // The runtime may have replaced the receiver (strings are
+            // immutable objects, so `push_str` makes a new one); it hands
+            // the receiver's final value over through `rt_take_self`.
+            let new_self = self.call_rt_value("rt_take_self", vec![]);
+            self.write_back(recv, new_self);
+        }
+        self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
+    }
+
+    /// Stores a (dynamic) value back into a local or global place.
+    fn write_back(&mut self, place: &'a hir::Expr, v: VarId) {
+        match &place.kind {
+            E::Local(id) => {
+                let lt = self.hf.locals[*id as usize].ty.clone();
+                let v = self.coerce(v, &hir::Ty::Dyn, &lt, place.span);
+                let dst = self.local(*id);
+                self.emit(Inst::Copy { dst, src: v });
+            }
+            E::Global(g) => {
+                let gt = self.m.program.globals[*g as usize].ty.clone();
+                let v = self.coerce(v, &hir::Ty::Dyn, &gt, place.span);
+                self.emit(Inst::GlobalSet { global: *g, value: v });
+            }
+            _ => unreachable!("only locals and globals are written back"),
+        }
+    }
+}
+
+/// The element type of an array type (`Dyn` when not statically known).
+pub fn elem_ty(t: &hir::Ty) -> hir::Ty {
+    match t {
+        hir::Ty::Array(e) if **e != hir::Ty::Unknown => (**e).clone(),
+        _ => hir::Ty::Dyn,
+    }
+}
+
+fn tuple_tys(t: &hir::Ty, n: usize) -> Vec<hir::Ty> {
+    match t {
+        hir::Ty::Tuple(tys) if tys.len() == n => tys.iter().map(|t| if *t == hir::Ty::Unknown { hir::Ty::Dyn } else { t.clone() }).collect(),
+        _ => vec![hir::Ty::Dyn; n],
+    }
+}
+
+fn field_ty(p: &hir::Program, def: hir::StructId, fi: usize) -> hir::Ty {
+    match &p.structs[def as usize].field_types[fi] {
+        hir::Ty::Unknown => hir::Ty::Dyn,
+        t => t.clone(),
+    }
+}
