@@ -73,12 +73,25 @@ impl Data {
         at
     }
 
-    pub fn add_static(&mut self, s: &Static) -> u32 {
+    pub fn add_static(&mut self, s: &Static, table: &crate::TableLayout) -> u32 {
         match s {
             Static::Str(t) => self.str(t),
             Static::UnitVariant { enum_id, variant } => self.unit_variant(*enum_id, *variant),
             Static::Spec(spec) => self.spec(spec),
+            Static::Closure { func } => self.closure(table.index(*func)),
         }
+    }
+
+    /// A closure object without captures whose entry point is at `index`.
+    fn closure(&mut self, index: u32) -> u32 {
+        self.align();
+        let at = self.here();
+        self.u32(l::meta(l::CLOSURE, 0));
+        self.u32(0);
+        self.u32(index);
+        self.u32(0);
+        self.bytes.extend_from_slice(&0u64.to_le_bytes());
+        at
     }
 
     /// The type table `rt_set_types` reads: names of structs and their

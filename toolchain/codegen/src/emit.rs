@@ -41,6 +41,7 @@ pub struct Cx<'a> {
     pub depth: GlobalId,
     /// A helper function `(a, b, loc) -> a * b` that reports overflow.
     pub mul_checked: FunctionId,
+    pub table: &'a crate::TableLayout,
 }
 
 /// Per-function state: wasm locals of the LIR variables and scratch locals.
@@ -118,6 +119,7 @@ impl FnCx<'_> {
                     Lit::F64(x) => b.f64_const(x),
                     Lit::Static(s) => b.i32_const(self.cx.statics[s as usize] as i32),
                     Lit::Null => b.i32_const(0),
+                    Lit::TableIndex(f) => b.i32_const(self.cx.table.index(f) as i32),
                 };
                 b.local_set(self.local(*dst));
             }

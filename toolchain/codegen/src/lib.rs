@@ -28,8 +28,9 @@ pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
     let rt = Runtime::link(&module)?;
     rt.check_calls(&module, m)?;
 
+    let table = place_table(&mut module, m)?;
     let mut data = Data::new((module.memories.get(rt.memory).initial * PAGE) as u32);
-    let statics: Vec<u32> = m.statics.iter().map(|s| data.add_static(s)).collect();
+    let statics: Vec<u32> = m.statics.iter().map(|s| data.add_static(s, &table)).collect();
     let msgs = Messages {
         add: data.str("Runtime error: Integer overflow in addition"),
         sub: data.str("Runtime error: Integer overflow in subtraction"),
@@ -46,10 +47,11 @@ pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
     let depth = module.globals.add_local(ValType::I32, true, false, ConstExpr::Value(walrus::ir::Value::I32(0)));
     let mul_checked = emit::build_mul_checked(&mut module, &rt, msgs.mul);
     let funcs = declare_funcs(&mut module, m);
-    let cx = Cx { rt: &rt, funcs: &funcs, globals: &globals, statics: &statics, msgs: &msgs, depth, mul_checked };
+    let cx = Cx { rt: &rt, funcs: &funcs, globals: &globals, statics: &statics, msgs: &msgs, depth, mul_checked, table: &table };
     for (i, f) in m.funcs.iter().enumerate() {
         build_func(&mut module, &cx, funcs[i], f);
     }
+    fill_table(&mut module, &table, &funcs);
     let start = build_start(&mut module, &cx, m, file, types);
 
     // Tree-shaking: only `_start` (and the memory) stay exported; walrus's
@@ -62,6 +64,49 @@ pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
     module.exports.add("_start", start);
     walrus::passes::gc::run(&mut module);
     Ok(module.emit_wasm())
+}
+
+/// Where closure entry points sit in the function table.
+pub struct TableLayout {
+    pub id: walrus::TableId,
+    /// Table index of the first entry point.
+    pub base: u32,
+    /// LIR functions placed in the table, in order.
+    pub funcs: Vec<ir::FuncId>,
+}
+
+impl TableLayout {
+    /// The table index of LIR function `f` (an entry point).
+    pub fn index(&self, f: ir::FuncId) -> u32 {
+        let pos = self.funcs.iter().position(|&x| x == f).expect("entry points are listed in Module::table");
+        self.base + pos as u32
+    }
+}
+
+/// Reserves table slots after the runtime's own entries (the runtime calls
+/// closures through the same table, as function pointers).
+fn place_table(module: &mut Module, m: &ir::Module) -> Result<TableLayout, String> {
+    let id = match module.tables.main_function_table().map_err(|e| e.to_string())? {
+        Some(t) => t,
+        None => module.tables.add_local(false, 0, None, walrus::RefType::FUNCREF),
+    };
+    let t = module.tables.get_mut(id);
+    // Index 0 stays unused so that 0 is never a valid entry point.
+    let base = (t.initial as u32).max(1);
+    t.initial = u64::from(base) + m.table.len() as u64;
+    if let Some(max) = t.maximum {
+        t.maximum = Some(max.max(t.initial));
+    }
+    Ok(TableLayout { id, base, funcs: m.table.clone() })
+}
+
+fn fill_table(module: &mut Module, table: &TableLayout, funcs: &[FunctionId]) {
+    if table.funcs.is_empty() {
+        return;
+    }
+    let items = table.funcs.iter().map(|&f| funcs[f as usize]).collect();
+    let offset = ConstExpr::Value(walrus::ir::Value::I32(table.base as i32));
+    module.elements.add(walrus::ElementKind::Active { table: table.id, offset }, walrus::ElementItems::Functions(items));
 }
 
 /// Adds the static image as an active data segment and grows the initial

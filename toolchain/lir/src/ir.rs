@@ -67,12 +67,14 @@ pub enum Lit {
     Static(StaticId),
     /// The nil reference (address 0).
     Null,
+    /// The function-table index of a function (closures call through it).
+    TableIndex(FuncId),
 }
 
 impl Lit {
     pub fn ty(self) -> Ty {
         match self {
-            Lit::I32(_) => Ty::I32,
+            Lit::I32(_) | Lit::TableIndex(_) => Ty::I32,
             Lit::I64(_) => Ty::I64,
             Lit::F64(_) => Ty::F64,
             Lit::Static(_) | Lit::Null => Ty::Ref,
@@ -316,6 +318,9 @@ pub enum Static {
     UnitVariant { enum_id: u32, variant: u32 },
     /// An encoded format spec (`runtime-lib/ABI.md`).
     Spec(ruchy_syntax::ast::FormatSpec),
+    /// A closure without captures: a named function used as a value. `func`
+    /// is its table entry point.
+    Closure { func: FuncId },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -332,6 +337,9 @@ pub struct Module {
     /// runtime's printer.
     pub structs: Vec<(String, Vec<String>)>,
     pub enums: Vec<(String, Vec<String>)>,
+    /// Functions called indirectly through the function table: closure entry
+    /// points with the uniform signature `(env: ref, argv: ref, loc: i32) -> ref`.
+    pub table: Vec<FuncId>,
 }
 
 /// Walks every instruction of a body, nested ones included, in order.

@@ -23,6 +23,7 @@ fn static_text(s: &Static) -> String {
         Static::Str(t) => format!("{t:?}"),
         Static::UnitVariant { enum_id, variant } => format!("variant {enum_id}.{variant}"),
         Static::Spec(spec) => format!("spec {spec:?}"),
+        Static::Closure { func } => format!("closure #{func}"),
     }
 }
 
@@ -53,6 +54,7 @@ fn lit(l: &Lit) -> String {
         Lit::F64(x) => format!("{x:?}"),
         Lit::Static(s) => format!("s{s}"),
         Lit::Null => "null".into(),
+        Lit::TableIndex(f) => format!("table #{f}"),
     }
 }
 

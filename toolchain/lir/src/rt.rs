@@ -62,6 +62,8 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_range_new", [Ref, Ref, I32], Some(Ref), true),
     sig!("rt_index_error", [I64, I32, I32, I32], None, false),
     sig!("rt_take_self", [], Some(Ref), false),
+    sig!("rt_call", [Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_arity_error", [I32, I32, I32, I32], None, false),
     sig!("rt_is_variant", [Ref, I32, I32], Some(I32), false),
     sig!("rt_is_struct", [Ref, I32], Some(I32), false),
     sig!("rt_is_tuple", [Ref, I32], Some(I32), false),

@@ -266,7 +266,7 @@ fn opt_levels_parse() {
 
 fn func(vars: &[Ty], params: &[VarId], body: Vec<Inst>) -> Module {
     let f = Func { name: "f".into(), params: params.to_vec(), ret: Ty::I64, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0 };
-    Module { funcs: vec![f], globals: vec![], statics: vec![], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![] }
+    Module { funcs: vec![f], globals: vec![], statics: vec![], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![], table: vec![] }
 }
 
 fn c64(dst: VarId, n: i64) -> Inst {

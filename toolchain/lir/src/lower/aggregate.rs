@@ -319,13 +319,13 @@ impl<'a> FnLower<'_, 'a> {
     pub(super) fn place_unique(&mut self, e: &'a hir::Expr) -> VarId {
         match &e.kind {
             E::Local(id) => {
-                let v = self.local(*id);
+                let v = self.read_local(*id, e.span);
                 let lt = self.hf.locals[*id as usize].ty.clone();
                 if rep(&lt) != Ty::Ref {
                     return self.coerce(v, &lt, &e.ty, e.span);
                 }
                 let u = self.call_rt_value("rt_make_unique", vec![v]);
-                self.emit(Inst::Copy { dst: v, src: u });
+                self.write_local(*id, u, e.span);
                 u
             }
             E::Global(g) => {
@@ -373,6 +373,10 @@ impl<'a> FnLower<'_, 'a> {
                 let addr = self.element_address(o, i, e.span);
                 self.store(addr, 0, u);
                 u
+            }
+            E::Capture(i) => {
+                let u = self.capture_unique(*i, e.span);
+                self.coerce(u, &hir::Ty::Dyn, &e.ty, e.span)
             }
             _ => {
                 // A temporary: nobody else can see a mutation of it.
@@ -511,24 +515,17 @@ impl<'a> FnLower<'_, 'a> {
     /// Any other method: the runtime's dispatcher on dynamic values.
     fn generic_method(&mut self, recv: &'a hir::Expr, name: &str, args: &'a [hir::Expr], e: &hir::Expr) -> VarId {
         let mutating = BUILTIN_MUTATORS.contains(&name);
-        if mutating && !matches!(recv.kind, E::Local(_) | E::Global(_)) && !matches!(recv.ty, hir::Ty::Array(_)) {
+        if mutating && !matches!(recv.kind, E::Local(_) | E::Global(_) | E::Capture(_)) && !matches!(recv.ty, hir::Ty::Array(_)) {
             self.unsupported(e.span, &format!("`{name}` on this receiver"));
             return self.zero(rep(&e.ty));
         }
         let r = if mutating { self.place_unique(recv) } else { self.expr(recv) };
         let r = self.coerce(r, &recv.ty, &hir::Ty::Dyn, recv.span);
-        let kind = self.konst(Lit::I32(l::K_PTR as i32));
-        let cap = self.konst(Lit::I32(args.len() as i32));
-        let argv = self.call_rt_value("rt_array_new", vec![kind, cap]);
-        for a in args {
-            let v = self.expr_kept(a, &hir::Ty::Dyn);
-            let bits = self.to_bits(v, a.span);
-            self.call_rt("rt_array_push", vec![argv, bits]);
-        }
+        let argv = self.dyn_args(args);
         let n = self.name_const(name);
         let loc = self.loc_const(e.span);
         let v = self.call_rt_value("rt_method", vec![r, n, argv, loc]);
-        if mutating && matches!(recv.kind, E::Local(_) | E::Global(_)) {
+        if mutating && matches!(recv.kind, E::Local(_) | E::Global(_) | E::Capture(_)) {
             // The runtime may have replaced the receiver (strings are
             // immutable objects, so `push_str` makes a new one); it hands
             // the receiver's final value over through `rt_take_self`.
@@ -544,15 +541,18 @@ impl<'a> FnLower<'_, 'a> {
             E::Local(id) => {
                 let lt = self.hf.locals[*id as usize].ty.clone();
                 let v = self.coerce(v, &hir::Ty::Dyn, &lt, place.span);
-                let dst = self.local(*id);
-                self.emit(Inst::Copy { dst, src: v });
+                self.write_local(*id, v, place.span);
             }
             E::Global(g) => {
                 let gt = self.m.program.globals[*g as usize].ty.clone();
                 let v = self.coerce(v, &hir::Ty::Dyn, &gt, place.span);
                 self.emit(Inst::GlobalSet { global: *g, value: v });
             }
-            _ => unreachable!("only locals and globals are written back"),
+            E::Capture(i) => {
+                let cell = self.capture_cell(*i);
+                self.emit(Inst::Store { mem: Mem::Ref, addr: cell, offset: l::field_offset(0), value: v });
+            }
+            _ => unreachable!("only locals, globals and captures are written back"),
         }
     }
 }

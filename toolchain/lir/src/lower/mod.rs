@@ -12,6 +12,7 @@
 //! errors at their source location rather than miscompiled.
 
 mod aggregate;
+mod closure;
 mod pattern;
 
 use crate::ir::*;
@@ -33,9 +34,15 @@ pub fn rep(t: &hir::Ty) -> Ty {
 
 /// Lowers a checked program. `src` and `file` give runtime error locations.
 pub fn lower(program: &hir::Program, src: &str, file: &str) -> Result<Module, Vec<Diagnostic>> {
-    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![] };
+    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![] };
     let globals = program.globals.iter().map(|g| Global { name: g.name.clone(), ty: rep(&g.ty) }).collect();
-    let funcs: Vec<Func> = (0..program.funcs.len()).map(|i| FnLower::new(&mut m, i as u32).lower()).collect();
+    let mut funcs: Vec<Func> = (0..program.funcs.len()).map(|i| FnLower::new(&mut m, i as u32).lower()).collect();
+    // Closure entry points requested while lowering, in request order.
+    let table: Vec<FuncId> = (0..m.entries.len()).map(|i| (program.funcs.len() + i) as FuncId).collect();
+    for i in 0..m.entries.len() {
+        let target = m.entries[i];
+        funcs.push(FnLower::new(&mut m, target).entry_point(target));
+    }
     if !m.errors.is_empty() {
         return Err(m.errors);
     }
@@ -48,6 +55,7 @@ pub fn lower(program: &hir::Program, src: &str, file: &str) -> Result<Module, Ve
         file: file.to_string(),
         structs: program.structs.iter().map(|s| (s.name.clone(), s.fields.clone())).collect(),
         enums: program.enums.iter().map(|e| (e.name.clone(), e.variants.iter().map(|v| v.name.clone()).collect())).collect(),
+        table,
     })
 }
 
@@ -58,6 +66,9 @@ struct ModLower<'a> {
     statics: Vec<Static>,
     static_ids: HashMap<String, StaticId>,
     errors: Vec<Diagnostic>,
+    /// HIR functions that need a closure entry point, in the order their
+    /// entry points are appended after the HIR functions.
+    entries: Vec<hir::FuncId>,
 }
 
 impl ModLower<'_> {
@@ -98,22 +109,38 @@ struct FnLower<'m, 'a> {
     /// Instruction lists being built, innermost last.
     code: Vec<Vec<Inst>>,
     labels: Vec<Label>,
+    /// The closure object a closure body reads its captures from.
+    env: Option<VarId>,
 }
 
 impl<'m, 'a> FnLower<'m, 'a> {
     fn new(m: &'m mut ModLower<'a>, id: FuncId) -> Self {
         let hf = &m.program.funcs[id as usize];
         let f = Func { name: hf.name.clone(), params: vec![], ret: rep(&hf.ret_ty), vars: vec![], body: vec![], frame_slots: 0 };
-        FnLower { m, hf, f, locals: vec![None; hf.locals.len()], code: vec![vec![]], labels: vec![] }
+        FnLower { m, hf, f, locals: vec![None; hf.locals.len()], code: vec![vec![]], labels: vec![], env: None }
     }
 
     fn lower(mut self) -> Func {
-        if !self.hf.captures.is_empty() || self.hf.is_closure {
-            self.unsupported(self.hf.span, "closures");
+        if closure::takes_env(self.hf) {
+            let env = self.var(Ty::Ref);
+            self.f.vars[env as usize].name = Some("<env>".into());
+            self.f.params.push(env);
+            self.env = Some(env);
         }
+        let mut captured_params = vec![];
         for &p in &self.hf.params {
-            let v = self.local(p);
-            self.f.params.push(v);
+            if self.hf.locals[p as usize].captured {
+                // The argument arrives as a value; the body sees a cell.
+                let v = self.var(rep(&self.hf.locals[p as usize].ty));
+                self.f.params.push(v);
+                captured_params.push((p, v));
+            } else {
+                let v = self.local(p);
+                self.f.params.push(v);
+            }
+        }
+        for (p, v) in captured_params {
+            self.define_local(p, v, self.hf.span);
         }
         let body = &self.hf.body;
         let v = self.expr(body);
@@ -148,7 +175,9 @@ impl<'m, 'a> FnLower<'m, 'a> {
             return v;
         }
         let l = &self.hf.locals[id as usize];
-        self.f.vars.push(Var { ty: rep(&l.ty), name: Some(l.name.clone()) });
+        // A captured local's variable holds its cell.
+        let ty = if l.captured { Ty::Ref } else { rep(&l.ty) };
+        self.f.vars.push(Var { ty, name: Some(l.name.clone()) });
         let v = (self.f.vars.len() - 1) as VarId;
         self.locals[id as usize] = Some(v);
         v
@@ -281,10 +310,13 @@ impl<'m, 'a> FnLower<'m, 'a> {
         match &e.kind {
             E::Const(c) => self.constant(c),
             E::Local(id) => {
-                let v = self.local(*id);
+                let v = self.read_local(*id, e.span);
                 let lt = self.hf.locals[*id as usize].ty.clone();
                 self.coerce(v, &lt, &e.ty, e.span)
             }
+            E::Capture(i) => self.read_capture(*i, e),
+            E::Closure(f) => self.closure(*f, e.span),
+            E::FuncRef(f) => self.func_ref(*f),
             E::Global(g) => {
                 let ty = rep(&self.m.program.globals[*g as usize].ty);
                 let dst = self.var(ty);
@@ -586,10 +618,10 @@ impl<'m, 'a> FnLower<'m, 'a> {
         match place {
             hir::Place::Local(id) => {
                 let lt = self.hf.locals[*id as usize].ty.clone();
-                let v = self.compound(op, |s| s.local(*id), &lt, value, span);
-                let dst = self.local(*id);
-                self.emit(Inst::Copy { dst, src: v });
+                let v = self.compound(op, |s| s.read_local(*id, span), &lt, value, span);
+                self.write_local(*id, v, span);
             }
+            hir::Place::Capture(i) => self.assign_capture(*i, op, value, span),
             hir::Place::Global(g) => {
                 let gt = self.m.program.globals[*g as usize].ty.clone();
                 let ty = rep(&gt);
@@ -620,7 +652,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
         match callee {
             hir::Callee::Func(id) => {
                 let callee_f = &self.m.program.funcs[*id as usize];
-                if callee_f.is_closure || !callee_f.captures.is_empty() {
+                if closure::takes_env(callee_f) {
                     self.unsupported(e.span, "calls of closures");
                     return self.zero(rep(&e.ty));
                 }
@@ -645,10 +677,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 self.coerce(dst, &rt, &e.ty, e.span)
             }
             hir::Callee::Builtin(b) => self.builtin(*b, args, e),
-            hir::Callee::Value(_) => {
-                self.unsupported(e.span, "calls of function values");
-                self.zero(rep(&e.ty))
-            }
+            hir::Callee::Value(f) => self.call_value(f, args, e),
         }
     }
 
@@ -696,14 +725,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
             _ => {
                 // Everything else: the runtime's built-in dispatcher, by the
                 // built-in's declaration index in `hir::Builtin`.
-                let kind = self.konst(Lit::I32(ruchy_runtime::layout::K_PTR as i32));
-                let cap = self.konst(Lit::I32(args.len() as i32));
-                let argv = self.call_rt_value("rt_array_new", vec![kind, cap]);
-                for a in args {
-                    let v = self.expr_kept(a, &hir::Ty::Dyn);
-                    let bits = self.to_bits(v, a.span);
-                    self.call_rt("rt_array_push", vec![argv, bits]);
-                }
+                let argv = self.dyn_args(args);
                 let id = self.konst(Lit::I32(b as i32));
                 let loc = self.loc_const(e.span);
                 let r = self.call_rt_value("rt_builtin", vec![id, argv, loc]);
@@ -873,9 +895,6 @@ impl<'m, 'a> FnLower<'m, 'a> {
         match &pat.kind {
             PatKind::Bind(id, None) => {
                 let lt = self.hf.locals[*id as usize].ty.clone();
-                if self.hf.locals[*id as usize].captured {
-                    self.unsupported(span, "variables captured by closures");
-                }
                 let v = match init {
                     Some(x) => self.expr_kept(x, &lt),
                     None => {
@@ -883,8 +902,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
                         self.coerce(n, &hir::Ty::Nil, &lt, span)
                     }
                 };
-                let dst = self.local(*id);
-                self.emit(Inst::Copy { dst, src: v });
+                self.define_local(*id, v, span);
             }
             PatKind::Wild => {
                 if let Some(x) = init {

@@ -97,16 +97,12 @@ impl<'a> FnLower<'_, 'a> {
     /// Binds local `id` to `v`, sharing it: the value still belongs to
     /// the matched object.
     pub(super) fn bind(&mut self, id: hir::LocalId, v: VarId, ty: &hir::Ty, span: Span) {
-        if self.hf.locals[id as usize].captured {
-            self.unsupported(span, "variables captured by closures");
-        }
         let lt = self.hf.locals[id as usize].ty.clone();
         let v = self.coerce(v, ty, &lt, span);
         if self.f.ty(v) == Ty::Ref {
             self.call_rt("rt_share", vec![v]);
         }
-        let dst = self.local(id);
-        self.emit(Inst::Copy { dst, src: v });
+        self.define_local(id, v, span);
     }
 
     fn const_value(&mut self, c: &Const) -> (VarId, hir::Ty) {

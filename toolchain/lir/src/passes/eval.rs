@@ -59,6 +59,7 @@ fn i64_binary(op: BinOp, x: i64, y: i64) -> Option<Lit> {
         I64Le => return bool_lit(x <= y),
         I64Gt => return bool_lit(x > y),
         I64Ge => return bool_lit(x >= y),
+        I64LtU => return bool_lit((x as u64) < (y as u64)),
         _ => return None,
     };
     Some(Lit::I64(n))
@@ -89,6 +90,9 @@ fn i32_binary(op: BinOp, x: i32, y: i32) -> Option<Lit> {
         I32Or => Some(Lit::I32(x | y)),
         I32Xor => Some(Lit::I32(x ^ y)),
         I32Add => Some(Lit::I32(x.wrapping_add(y))),
+        I32Mul => Some(Lit::I32(x.wrapping_mul(y))),
+        // wasm takes the shift count modulo 32.
+        I32Shl => Some(Lit::I32(x.wrapping_shl((y & 31) as u32))),
         I32Eq => bool_lit(x == y),
         I32Ne => bool_lit(x != y),
         I32Lt => bool_lit(x < y),
@@ -111,6 +115,10 @@ pub fn unary(op: UnOp, a: Lit) -> Option<Lit> {
         // A static's address is only fixed by codegen's data layout.
         (RefBits, Lit::Null) => Some(Lit::I64(0)),
         (I64ToI32, Lit::I64(x)) => Some(Lit::I32(x as i32)),
+        (BitsToF64, Lit::I64(x)) => float(f64::from_bits(x as u64)),
+        // Only the nil reference has an address known before codegen.
+        (BitsToRef, Lit::I64(0)) => Some(Lit::Null),
+        (RefToI32, Lit::Null) => Some(Lit::I32(0)),
         (F64Neg, Lit::F64(x)) => float(-x),
         (F64Sqrt, Lit::F64(x)) => float(x.sqrt()),
         (F64Abs, Lit::F64(x)) => float(x.abs()),
@@ -162,6 +170,7 @@ mod tests {
         assert_eq!(binary(I64Shl, i(1), i(65)), Some(i(2)));
         assert_eq!(binary(I64Shl, i(1), i(-1)), Some(i(i64::MIN)));
         assert_eq!(binary(I64ShrS, i(-8), i(66)), Some(i(-2)));
+        assert_eq!(binary(I32Shl, Lit::I32(1), Lit::I32(33)), Some(Lit::I32(2)));
     }
 
     #[test]
@@ -190,5 +199,11 @@ mod tests {
         assert_eq!(unary(UnOp::I64ToF64, i(i64::MAX)), Some(f(9.223372036854776e18)));
         assert_eq!(unary(UnOp::RefBits, Lit::Static(0)), None);
         assert_eq!(unary(UnOp::RefBits, Lit::Null), Some(i(0)));
+        assert_eq!(unary(UnOp::BitsToF64, i(0x3ff8_0000_0000_0000)), Some(f(1.5)));
+        assert_eq!(unary(UnOp::BitsToF64, i(-1)), None);
+        assert_eq!(unary(UnOp::BitsToRef, i(0)), Some(Lit::Null));
+        assert_eq!(unary(UnOp::BitsToRef, i(16)), None);
+        assert_eq!(unary(UnOp::RefToI32, Lit::Static(1)), None);
+        assert_eq!(binary(I64LtU, i(-1), i(1)), Some(Lit::I32(0)));
     }
 }

@@ -118,7 +118,7 @@ pub mod testing {
     }
 
     pub fn module(funcs: Vec<Func>) -> Module {
-        Module { funcs, globals: vec![], statics: vec![Static::Str("x".into())], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![] }
+        Module { funcs, globals: vec![], statics: vec![Static::Str("x".into())], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![], table: vec![] }
     }
 
     /// Lowers Ruchy source (not optimised, no roots).

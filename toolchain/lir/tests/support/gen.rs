@@ -83,7 +83,7 @@ pub fn module(rng: &mut Rng) -> Module {
     }
     body.push(Inst::Return(Some(i64_var(g.rng.below(N_I64 as usize) as u32))));
     let f = Func { name: "f".into(), params: vec![], ret: Ty::I64, vars, body, frame_slots: 0 };
-    Module { funcs: vec![f], globals: vec![], statics: vec![Static::Str("boom".into())], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![] }
+    Module { funcs: vec![f], globals: vec![], statics: vec![Static::Str("boom".into())], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![], table: vec![] }
 }
 
 impl Gen<'_> {
@@ -189,7 +189,7 @@ impl Gen<'_> {
         let op = self.rng.pick(&[
             I64AddChk, I64SubChk, I64MulChk, I64DivChk, I64RemChk, I64Add, I64Sub, I64Mul, I64And, I64Or, I64Xor, I64Shl, I64ShrS, I64Eq, I64Ne,
             I64Lt, I64Le, I64Gt, I64Ge, F64Add, F64Sub, F64Mul, F64Div, F64Eq, F64Ne, F64Lt, F64Le, F64Gt, F64Ge, I32And, I32Or, I32Xor,
-            I32Add, I32Eq, I32Ne, I32Lt, I32Le, I32Gt, I32Ge,
+            I32Add, I32Eq, I32Ne, I32Lt, I32Le, I32Gt, I32Ge, I32Mul, I32Shl, I64LtU,
         ]);
         let (operand, result) = op.types();
         let loc = self.loc();
@@ -200,6 +200,7 @@ impl Gen<'_> {
         use UnOp::*;
         let op = self.rng.pick(&[
             I64NegChk, F64Neg, I32Eqz, I64ToF64, F64ToI64, I32ToI64, F64Bits, I64ToI32, F64Sqrt, F64Abs, F64Floor, F64Ceil, F64Trunc, F64Nearest,
+            BitsToF64,
         ]);
         let (operand, result) = op.types();
         let loc = self.loc();
