@@ -36,7 +36,8 @@ fn main() {
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")
         .env("CARGO_PROFILE_RELEASE_DEBUG", "0")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "false")
+        // Drop the debug info the precompiled `core` carries; keep the name section.
+        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
         .status()
         .expect("cannot run cargo to build runtime-lib for wasm32-unknown-unknown");
     assert!(status.success(), "building runtime-lib for wasm32-unknown-unknown failed (is the target installed? `rustup target add wasm32-unknown-unknown`)");

@@ -8,6 +8,7 @@
 
 use crate::runtime::{wasm_ty, Runtime};
 use ruchy_lir::ir::{self, BinOp, Callee, Func, Inst, Lit, Loc, Mem, UnOp};
+use ruchy_lir::regalloc::Allocation;
 use walrus::ir::{BinaryOp as W, ExtendedLoad, InstrSeqId, LoadKind, MemArg, StoreKind, UnaryOp as U};
 use walrus::{FunctionId, GlobalId, InstrSeqBuilder, LocalId, ValType};
 
@@ -368,11 +369,38 @@ impl FnCx<'_> {
     }
 }
 
-/// The wasm locals of a function: parameters first (walrus wants them as
-/// the function's argument list), then one per remaining variable.
-pub fn declare_locals(locals: &mut walrus::ModuleLocals, f: &Func) -> (Vec<LocalId>, Vec<LocalId>) {
-    let ids: Vec<LocalId> = f.vars.iter().map(|v| locals.add(wasm_ty(v.ty))).collect();
-    let args = f.params.iter().map(|&p| ids[p as usize]).collect();
+/// The wasm locals of a function, from the register allocation: the
+/// parameters' locals (in parameter order, as wasm requires), and a local
+/// per remaining (class, slot) pair. Returns each variable's local and the
+/// parameter locals.
+pub fn declare_locals(locals: &mut walrus::ModuleLocals, f: &Func, alloc: &Allocation) -> (Vec<LocalId>, Vec<LocalId>) {
+    let class = |t: ir::Ty| match wasm_ty(t) {
+        ValType::I32 => 0,
+        ValType::I64 => 1,
+        _ => 2,
+    };
+    let mut by_slot: [Vec<LocalId>; 3] = [vec![], vec![], vec![]];
+    let args: Vec<LocalId> = f
+        .params
+        .iter()
+        .map(|&p| {
+            let l = locals.add(wasm_ty(f.ty(p)));
+            by_slot[class(f.ty(p))].push(l);
+            l
+        })
+        .collect();
+    let ids = f
+        .vars
+        .iter()
+        .enumerate()
+        .map(|(v, var)| {
+            let (c, slot) = (class(var.ty), alloc.local[v] as usize);
+            while by_slot[c].len() <= slot {
+                by_slot[c].push(locals.add(wasm_ty(var.ty)));
+            }
+            by_slot[c][slot]
+        })
+        .collect();
     (ids, args)
 }
 

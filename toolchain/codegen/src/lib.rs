@@ -177,7 +177,8 @@ fn build_func(module: &mut Module, cx: &Cx, id: FunctionId, f: &ir::Func) {
     let params: Vec<ValType> = f.params.iter().map(|&p| wasm_ty(f.ty(p))).collect();
     let mut fb = FunctionBuilder::new(&mut module.types, &params, &[wasm_ty(f.ret)]);
     fb.name(format!("ruchy:{}", f.name));
-    let (locals, args) = emit::declare_locals(&mut module.locals, f);
+    let alloc = ruchy_lir::regalloc::allocate(f);
+    let (locals, args) = emit::declare_locals(&mut module.locals, f, &alloc);
     let fp = (f.frame_slots > 0).then(|| module.locals.add(ValType::I32));
     let t64 = [module.locals.add(ValType::I64), module.locals.add(ValType::I64), module.locals.add(ValType::I64)];
     let fcx = FnCx { cx, f, locals, fp, guards_depth: calls_user_function(&f.body), t64 };

@@ -8,6 +8,7 @@ pub mod liveness;
 pub mod lower;
 pub mod passes;
 pub mod print;
+pub mod regalloc;
 pub mod roots;
 pub mod rt;
 pub mod verify;

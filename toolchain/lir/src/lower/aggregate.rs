@@ -239,6 +239,18 @@ impl<'a> FnLower<'_, 'a> {
         obj
     }
 
+    /// `{k: v, …}`: keys are string-valued expressions.
+    pub(super) fn dict_lit(&mut self, entries: &'a [(hir::Expr, hir::Expr)], span: Span) -> VarId {
+        let d = self.call_rt_value("rt_dict_new", vec![]);
+        for (k, v) in entries {
+            let key = self.expr_as(k, &hir::Ty::Dyn);
+            let val = self.expr_kept(v, &hir::Ty::Dyn);
+            let loc = self.loc_const(span);
+            self.call_rt("rt_dict_set", vec![d, key, val, loc]);
+        }
+        d
+    }
+
     // ----- reads ---------------------------------------------------------------
 
     pub(super) fn field(&mut self, obj: &'a hir::Expr, name: &str, e: &hir::Expr) -> VarId {

@@ -299,9 +299,18 @@ impl<'m, 'a> FnLower<'m, 'a> {
     }
 
 
-    /// Lowers a condition to an `i32` bool.
+    /// Lowers a condition to an `i32` bool: a bool as is, anything else by
+    /// the VM's truthiness.
     fn cond(&mut self, e: &'a hir::Expr) -> VarId {
-        self.expr_as(e, &hir::Ty::Bool)
+        let v = self.expr(e);
+        match self.f.ty(v) {
+            Ty::I32 => v,
+            Ty::Ref => self.call_rt_value("rt_truthy", vec![v]),
+            _ => {
+                let d = self.coerce(v, &e.ty, &hir::Ty::Dyn, e.span);
+                self.call_rt_value("rt_truthy", vec![d])
+            }
+        }
     }
 
     // ----- expressions ----------------------------------------------------
@@ -369,6 +378,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
             E::Match { scrutinee, arms, exhaustive_error } => self.match_expr(scrutinee, arms, *exhaustive_error, e),
             E::WhileLet { pat, value, body } => self.while_let(pat, value, body, e),
             E::Range { start, end, inclusive } => self.range_value(start.as_deref(), end.as_deref(), *inclusive),
+            E::Dict(entries) => self.dict_lit(entries, e.span),
             _ => {
                 let what = format!("{} expressions", kind_name(&e.kind));
                 self.unsupported(e.span, &what);
@@ -405,18 +415,11 @@ impl<'m, 'a> FnLower<'m, 'a> {
             }
             (HUn::BitNot, _) => {
                 let d = self.coerce(v, &x.ty, &hir::Ty::Dyn, x.span);
-                let ones = self.konst(Lit::I64(-1));
-                let ones = self.call_rt_value("rt_box_int", vec![ones]);
-                self.dyn_arith(rt::arith::BIT_XOR, d, ones, e)
+                let l = self.loc_const(e.span);
+                let r = self.call_rt_value("rt_dyn_bitnot", vec![d, l]);
+                self.coerce(r, &hir::Ty::Dyn, &e.ty, e.span)
             }
         }
-    }
-
-    fn dyn_arith(&mut self, code: i32, a: VarId, b: VarId, e: &hir::Expr) -> VarId {
-        let op = self.konst(Lit::I32(code));
-        let l = self.loc_const(e.span);
-        let r = self.call_rt_value("rt_dyn_arith", vec![op, a, b, l]);
-        self.coerce(r, &hir::Ty::Dyn, &e.ty, e.span)
     }
 
     fn binary_expr(&mut self, op: HBin, a: &'a hir::Expr, b: &'a hir::Expr, e: &hir::Expr) -> VarId {
