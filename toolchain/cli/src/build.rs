@@ -8,13 +8,17 @@ use std::time::Instant;
 
 /// Front end → LIR → wasm bytes. `Err(code)`: stop with that exit code.
 fn compile(path: &Path, emit: Option<Emit>) -> Result<Vec<u8>, u8> {
+    compile_with_stats(path, emit).map(|(w, _)| w)
+}
+
+fn compile_with_stats(path: &Path, emit: Option<Emit>) -> Result<(Vec<u8>, ruchy_codegen::Stats), u8> {
     let (src, hir) = front_end(path, emit)?;
     let lir = ruchy_lir::compile(&hir, &src, &path.display().to_string()).map_err(|diags| report(path, &src, &diags))?;
     if emit == Some(Emit::Ir) {
         print!("{}", ruchy_lir::print::print(&lir));
         return Err(0);
     }
-    let wasm = ruchy_codegen::emit_module(&lir).map_err(|e| {
+    let (wasm, stats) = ruchy_codegen::emit_module_with_stats(&lir).map_err(|e| {
         eprintln!("error: {e}");
         1
     })?;
@@ -28,7 +32,7 @@ fn compile(path: &Path, emit: Option<Emit>) -> Result<Vec<u8>, u8> {
         }
         return Err(0);
     }
-    Ok(wasm)
+    Ok((wasm, stats))
 }
 
 /// `--emit ir|wat` on `run`/`check`.
@@ -56,7 +60,7 @@ pub fn run_wasm(path: &Path, emit: Option<Emit>) -> u8 {
 
 pub fn build(path: &Path, out_dir: Option<&Path>, targets: &[Target], emit: Option<Emit>) -> u8 {
     let started = Instant::now();
-    let wasm = match compile(path, emit) {
+    let (wasm, stats) = match compile_with_stats(path, emit) {
         Ok(w) => w,
         Err(code) => return code,
     };
@@ -71,5 +75,6 @@ pub fn build(path: &Path, out_dir: Option<&Path>, targets: &[Target], emit: Opti
     }
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     eprintln!("built {} in {} ({size} bytes of wasm) in {:.0} ms", names.join(", "), dir.display(), started.elapsed().as_secs_f64() * 1e3);
+    eprintln!("  {} functions, {} virtual registers on {} wasm locals", stats.functions, stats.virtual_registers, stats.locals);
     0
 }

@@ -22,8 +22,23 @@ use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, FunctionKind, I
 
 const PAGE: u64 = 65536;
 
+/// Measurements of one compilation, for the build summary and reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// User functions (and closure entry points) emitted.
+    pub functions: usize,
+    /// LIR virtual registers across those functions.
+    pub virtual_registers: usize,
+    /// Wasm locals they were allocated to (parameters included).
+    pub locals: usize,
+}
+
 /// Compiles a LIR module to the bytes of a WASI preview-1 command module.
 pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
+    emit_module_with_stats(m).map(|(bytes, _)| bytes)
+}
+
+pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String> {
     let mut module = walrus::ModuleConfig::new().generate_name_section(true).parse(RUNTIME_WASM).map_err(|e| format!("cannot load the runtime module: {e}"))?;
     let rt = Runtime::link(&module)?;
     rt.check_calls(&module, m)?;
@@ -48,8 +63,11 @@ pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
     let mul_checked = emit::build_mul_checked(&mut module, &rt, msgs.mul);
     let funcs = declare_funcs(&mut module, m);
     let cx = Cx { rt: &rt, funcs: &funcs, globals: &globals, statics: &statics, msgs: &msgs, depth, mul_checked, table: &table };
+    let mut stats = Stats { functions: m.funcs.len(), ..Stats::default() };
     for (i, f) in m.funcs.iter().enumerate() {
-        build_func(&mut module, &cx, funcs[i], f);
+        let locals = build_func(&mut module, &cx, funcs[i], f);
+        stats.virtual_registers += f.vars.len();
+        stats.locals += locals as usize;
     }
     fill_table(&mut module, &table, &funcs);
     let start = build_start(&mut module, &cx, m, file, types);
@@ -63,7 +81,7 @@ pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
     }
     module.exports.add("_start", start);
     walrus::passes::gc::run(&mut module);
-    Ok(module.emit_wasm())
+    Ok((module.emit_wasm(), stats))
 }
 
 /// Where closure entry points sit in the function table.
@@ -173,7 +191,8 @@ fn calls_user_function(body: &[Inst]) -> bool {
     found
 }
 
-fn build_func(module: &mut Module, cx: &Cx, id: FunctionId, f: &ir::Func) {
+/// Builds `f`'s body into `id`; returns how many wasm locals its variables use.
+fn build_func(module: &mut Module, cx: &Cx, id: FunctionId, f: &ir::Func) -> u32 {
     let params: Vec<ValType> = f.params.iter().map(|&p| wasm_ty(f.ty(p))).collect();
     let mut fb = FunctionBuilder::new(&mut module.types, &params, &[wasm_ty(f.ret)]);
     fb.name(format!("ruchy:{}", f.name));
@@ -189,6 +208,7 @@ fn build_func(module: &mut Module, cx: &Cx, id: FunctionId, f: &ir::Func) {
     // Every LIR body ends in a terminator; this satisfies the validator.
     body.unreachable();
     module.funcs.get_mut(id).kind = FunctionKind::Local(fb.local_func(args));
+    alloc.total()
 }
 
 /// `_start`: initialise the runtime, reserve the reference globals' slots,
