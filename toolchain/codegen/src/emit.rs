@@ -357,6 +357,7 @@ impl FnCx<'_> {
             BinOp::I32Add => W::I32Add,
             BinOp::I32Mul => W::I32Mul,
             BinOp::I32Shl => W::I32Shl,
+            BinOp::I32ShrU => W::I32ShrU,
             BinOp::I64LtU => W::I64LtU,
             BinOp::I32Eq => W::I32Eq,
             BinOp::I32Ne => W::I32Ne,

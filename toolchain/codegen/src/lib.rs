@@ -58,7 +58,7 @@ pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String
     let types = data.type_table(&m.structs, &m.enums);
     place_data(&mut module, &rt, &data);
 
-    let globals = declare_globals(&mut module, &rt, m);
+    let globals = declare_globals(&mut module, &rt, m)?;
     let depth = module.globals.add_local(ValType::I32, true, false, ConstExpr::Value(walrus::ir::Value::I32(0)));
     let mul_checked = emit::build_mul_checked(&mut module, &rt, msgs.mul);
     let funcs = declare_funcs(&mut module, m);
@@ -145,16 +145,18 @@ fn place_data(module: &mut Module, rt: &Runtime, data: &Data) {
 /// Scalar globals become wasm globals; reference globals get the bottom
 /// slots of the shadow stack, where the collector sees them (`_start`
 /// reserves them before anything runs).
-fn declare_globals(module: &mut Module, rt: &Runtime, m: &ir::Module) -> Vec<GlobalHome> {
+fn declare_globals(module: &mut Module, rt: &Runtime, m: &ir::Module) -> Result<Vec<GlobalHome>, String> {
     let mut next_slot = 0;
     m.globals
         .iter()
-        .map(|g| match g.ty {
-            Ty::Ref => {
+        .map(|g| {
+            Ok(match (g.kind, g.ty) {
+            (ir::GlobalKind::RuntimeStatic(name), _) => GlobalHome::Slot(rt.static_addr(name)?),
+            (_, Ty::Ref) => {
                 next_slot += 1;
                 GlobalHome::Slot(rt.shadow_base + 4 * (next_slot - 1))
             }
-            t => {
+            (_, t) => {
                 let zero = match t {
                     Ty::I64 => walrus::ir::Value::I64(0),
                     Ty::F64 => walrus::ir::Value::F64(0.0),
@@ -162,12 +164,13 @@ fn declare_globals(module: &mut Module, rt: &Runtime, m: &ir::Module) -> Vec<Glo
                 };
                 GlobalHome::Wasm(module.globals.add_local(wasm_ty(t), true, false, ConstExpr::Value(zero)))
             }
+            })
         })
         .collect()
 }
 
 fn ref_global_count(m: &ir::Module) -> u32 {
-    m.globals.iter().filter(|g| g.ty == Ty::Ref).count() as u32
+    m.globals.iter().filter(|g| g.ty == Ty::Ref && g.kind == ir::GlobalKind::Program).count() as u32
 }
 
 /// Creates every function with a placeholder body so calls can refer to
@@ -224,6 +227,14 @@ fn build_start(module: &mut Module, cx: &Cx, m: &ir::Module, file: u32, types: u
     b.i32_const(types as i32).call(rt.func("rt_set_types"));
     for f in std::iter::once(m.entry).chain(m.main) {
         b.call(cx.funcs[f as usize]).drop();
+        if let (Some(pending), Some(uncaught)) = (m.pending, m.uncaught) {
+            let GlobalHome::Slot(addr) = cx.globals[pending as usize] else { unreachable!("the pending flag is a runtime static") };
+            let arg = walrus::ir::MemArg { align: 2, offset: 0 };
+            b.i32_const(addr as i32).load(rt.memory, LoadKind::I32 { atomic: false }, arg);
+            b.if_else(None, |t| {
+                t.call(cx.funcs[uncaught as usize]).drop();
+            }, |_| {});
+        }
     }
     b.i32_const(0).call(rt.func("rt_exit"));
     fb.finish(vec![], &mut module.funcs)

@@ -18,6 +18,8 @@ pub struct Runtime {
     pub shadow_base: u32,
     /// Address of `RT_SHADOW_LIMIT` (holds the region's end).
     pub shadow_limit: u32,
+    /// Every exported static, by name.
+    pub statics: HashMap<String, u32>,
 }
 
 pub fn wasm_ty(t: Ty) -> ValType {
@@ -59,6 +61,7 @@ impl Runtime {
             shadow_base: addr("RT_SHADOW")?,
             shadow_limit: addr("RT_SHADOW_LIMIT")?,
             funcs,
+            statics,
         })
     }
 
@@ -78,6 +81,11 @@ impl Runtime {
             check_signature(module, &self.funcs, sig)?;
         }
         Ok(())
+    }
+
+    /// The address of an exported runtime static.
+    pub fn static_addr(&self, name: &str) -> Result<u32, String> {
+        self.statics.get(name).copied().ok_or_else(|| format!("the runtime does not export the static {name}"))
     }
 
     pub fn func(&self, name: &str) -> FunctionId {

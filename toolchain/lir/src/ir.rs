@@ -124,6 +124,7 @@ pub enum BinOp {
     I32Add,
     I32Mul,
     I32Shl,
+    I32ShrU,
     I64LtU,
     I32Eq,
     I32Ne,
@@ -143,7 +144,7 @@ impl BinOp {
             I64Eq | I64Ne | I64Lt | I64Le | I64Gt | I64Ge => (Ty::I64, Ty::I32),
             F64Add | F64Sub | F64Mul | F64Div => (Ty::F64, Ty::F64),
             F64Eq | F64Ne | F64Lt | F64Le | F64Gt | F64Ge => (Ty::F64, Ty::I32),
-            I32And | I32Or | I32Xor | I32Add | I32Mul | I32Shl => (Ty::I32, Ty::I32),
+            I32And | I32Or | I32Xor | I32Add | I32Mul | I32Shl | I32ShrU => (Ty::I32, Ty::I32),
             I64LtU => (Ty::I64, Ty::I32),
             I32Eq | I32Ne | I32Lt | I32Le | I32Gt | I32Ge => (Ty::I32, Ty::I32),
         }
@@ -308,6 +309,16 @@ impl Func {
 pub struct Global {
     pub name: String,
     pub ty: Ty,
+    pub kind: GlobalKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlobalKind {
+    /// A global of the Ruchy program.
+    Program,
+    /// A `u32` static of the runtime, by its exported name (the exception
+    /// state both sides read: `RT_EXC_PENDING`, `RT_EXC_VALUE`, `RT_EXC_LOC`).
+    RuntimeStatic(&'static str),
 }
 
 /// Objects placed in the module's data segment. They are never collected.
@@ -340,6 +351,12 @@ pub struct Module {
     /// Functions called indirectly through the function table: closure entry
     /// points with the uniform signature `(env: ref, argv: ref, loc: i32) -> ref`.
     pub table: Vec<FuncId>,
+    /// Reports an exception nothing caught (called by `_start` when the
+    /// pending flag is set after the top-level code or `main`).
+    pub uncaught: Option<FuncId>,
+    /// The runtime static holding the pending-exception flag, when the
+    /// program can throw.
+    pub pending: Option<GlobalId>,
 }
 
 /// Walks every instruction of a body, nested ones included, in order.

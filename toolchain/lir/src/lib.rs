@@ -33,14 +33,14 @@ pub fn compile_with(
 ) -> Result<(Module, OptReport), Vec<ruchy_syntax::Diagnostic>> {
     let mut m = lower::lower(program, src, file)?;
     check(&m, "lowering");
-    let mut printed = OptReport::default();
-    printed.capture(opts, "lower", None, &m);
+    let mut lowered = String::new();
+    passes::capture(&mut lowered, opts, "lower", None, &m);
     let mut report = passes::optimize(&mut m, opts);
+    report.printed.insert_str(0, &lowered);
     // Roots come last, so that root stores follow the optimised code.
     roots::insert_roots(&mut m);
     check(&m, "roots");
-    report.capture(opts, "roots", None, &m);
-    report.printed.insert_str(0, &printed.printed);
+    passes::capture(&mut report.printed, opts, "roots", None, &m);
     Ok((m, report))
 }
 

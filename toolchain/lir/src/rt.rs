@@ -62,6 +62,7 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_range_new", [Ref, Ref, I32], Some(Ref), true),
     sig!("rt_index_error", [I64, I32, I32, I32], None, false),
     sig!("rt_take_self", [], Some(Ref), false),
+    sig!("rt_error", [Ref, I32, I32], None, false),
     sig!("rt_call", [Ref, Ref, I32], Some(Ref), true),
     sig!("rt_truthy", [Ref], Some(I32), false),
     sig!("rt_dyn_bitnot", [Ref, I32], Some(Ref), true),

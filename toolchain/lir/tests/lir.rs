@@ -24,7 +24,7 @@ fn func(vars: &[Ty], params: &[VarId], ret: Ty, body: Vec<Inst>) -> Func {
 }
 
 fn module(funcs: Vec<Func>) -> Module {
-    Module { funcs, globals: vec![], statics: vec![Static::Str("x".into())], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![], table: vec![] }
+    Module { funcs, globals: vec![], statics: vec![Static::Str("x".into())], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![], table: vec![], uncaught: None, pending: None }
 }
 
 #[test]

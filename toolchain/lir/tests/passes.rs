@@ -266,7 +266,7 @@ fn opt_levels_parse() {
 
 fn func(vars: &[Ty], params: &[VarId], body: Vec<Inst>) -> Module {
     let f = Func { name: "f".into(), params: params.to_vec(), ret: Ty::I64, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0 };
-    Module { funcs: vec![f], globals: vec![], statics: vec![], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![], table: vec![] }
+    support::gen::module_of(f, vec![])
 }
 
 fn c64(dst: VarId, n: i64) -> Inst {
@@ -310,13 +310,4 @@ fn verifier_accepts_a_value_assigned_in_a_loop_before_its_exit() {
 fn verifier_does_not_check_unreachable_code_for_definitions() {
     let m = func(&[Ty::I64, Ty::I64], &[0], vec![Inst::Return(Some(0)), Inst::Return(Some(1))]);
     ruchy_lir::verify::verify(&m).unwrap();
-}
-
-#[test]
-fn zz_show_random() {
-    for seed in 0..40 {
-        let m = support::gen::module(&mut support::gen::Rng::new(seed));
-        if ruchy_lir::verify::verify(&m).is_err() { continue; }
-        println!("{}", ruchy_lir::print::print(&m));
-    }
 }

@@ -521,6 +521,9 @@ impl<'a> FnLower<'_, 'a> {
         let dst = self.var(rep(&callee.ret_ty));
         let ret = callee.ret_ty.clone();
         self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(f), args: vals });
+        if self.callee_may_throw(f) {
+            self.check_pending();
+        }
         self.coerce(dst, &ret, &e.ty, e.span)
     }
 
@@ -537,6 +540,8 @@ impl<'a> FnLower<'_, 'a> {
         let n = self.name_const(name);
         let loc = self.loc_const(e.span);
         let v = self.call_rt_value("rt_method", vec![r, n, argv, loc]);
+        // Methods such as `map` call closures, which may throw.
+        self.check_pending();
         if mutating && matches!(recv.kind, E::Local(_) | E::Global(_) | E::Capture(_)) {
             // The runtime may have replaced the receiver (strings are
             // immutable objects, so `push_str` makes a new one); it hands

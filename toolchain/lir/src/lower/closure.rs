@@ -176,6 +176,7 @@ impl<'a> FnLower<'_, 'a> {
         let argv = self.dyn_args(args);
         let loc = self.loc_const(e.span);
         let r = self.call_rt_value("rt_call", vec![fv, argv, loc]);
+        self.check_pending();
         self.coerce(r, &hir::Ty::Dyn, &e.ty, e.span)
     }
 

@@ -13,6 +13,7 @@
 
 mod aggregate;
 mod closure;
+mod exceptions;
 mod pattern;
 
 use crate::ir::*;
@@ -34,14 +35,29 @@ pub fn rep(t: &hir::Ty) -> Ty {
 
 /// Lowers a checked program. `src` and `file` give runtime error locations.
 pub fn lower(program: &hir::Program, src: &str, file: &str) -> Result<Module, Vec<Diagnostic>> {
-    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![] };
-    let globals = program.globals.iter().map(|g| Global { name: g.name.clone(), ty: rep(&g.ty) }).collect();
+    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![], exception_globals: vec![], may_throw: exceptions::may_throw(program) };
+    let mut globals: Vec<Global> = program.globals.iter().map(|g| Global { name: g.name.clone(), ty: rep(&g.ty), kind: GlobalKind::Program }).collect();
     let mut funcs: Vec<Func> = (0..program.funcs.len()).map(|i| FnLower::new(&mut m, i as u32).lower()).collect();
     // Closure entry points requested while lowering, in request order.
     let table: Vec<FuncId> = (0..m.entries.len()).map(|i| (program.funcs.len() + i) as FuncId).collect();
     for i in 0..m.entries.len() {
         let target = m.entries[i];
         funcs.push(FnLower::new(&mut m, target).entry_point(target));
+    }
+    // Exception state, when anything throws.
+    let uncaught = (!m.exception_globals.is_empty()).then(|| {
+        let f = FnLower::new(&mut m, program.entry).uncaught(program.funcs[program.entry as usize].span);
+        funcs.push(f);
+        (funcs.len() - 1) as FuncId
+    });
+    let mut pending = None;
+    for (name, id) in &m.exception_globals {
+        debug_assert_eq!(*id as usize, globals.len());
+        let ty = if *name == "RT_EXC_VALUE" { Ty::Ref } else { Ty::I32 };
+        globals.push(Global { name: name.to_string(), ty, kind: GlobalKind::RuntimeStatic(name) });
+        if *name == "RT_EXC_PENDING" {
+            pending = Some(*id);
+        }
     }
     if !m.errors.is_empty() {
         return Err(m.errors);
@@ -56,6 +72,8 @@ pub fn lower(program: &hir::Program, src: &str, file: &str) -> Result<Module, Ve
         structs: program.structs.iter().map(|s| (s.name.clone(), s.fields.clone())).collect(),
         enums: program.enums.iter().map(|e| (e.name.clone(), e.variants.iter().map(|v| v.name.clone()).collect())).collect(),
         table,
+        uncaught,
+        pending,
     })
 }
 
@@ -69,6 +87,11 @@ struct ModLower<'a> {
     /// HIR functions that need a closure entry point, in the order their
     /// entry points are appended after the HIR functions.
     entries: Vec<hir::FuncId>,
+    /// Runtime statics of the exception state in use, with the global ids
+    /// they get after the program's globals.
+    exception_globals: Vec<(&'static str, GlobalId)>,
+    /// Per HIR function: whether a call of it may throw.
+    may_throw: Vec<bool>,
 }
 
 impl ModLower<'_> {
@@ -111,13 +134,15 @@ struct FnLower<'m, 'a> {
     labels: Vec<Label>,
     /// The closure object a closure body reads its captures from.
     env: Option<VarId>,
+    /// Label indices of the enclosing `try` handlers, innermost last.
+    handlers: Vec<usize>,
 }
 
 impl<'m, 'a> FnLower<'m, 'a> {
     fn new(m: &'m mut ModLower<'a>, id: FuncId) -> Self {
         let hf = &m.program.funcs[id as usize];
         let f = Func { name: hf.name.clone(), params: vec![], ret: rep(&hf.ret_ty), vars: vec![], body: vec![], frame_slots: 0 };
-        FnLower { m, hf, f, locals: vec![None; hf.locals.len()], code: vec![vec![]], labels: vec![], env: None }
+        FnLower { m, hf, f, locals: vec![None; hf.locals.len()], code: vec![vec![]], labels: vec![], env: None, handlers: vec![] }
     }
 
     fn lower(mut self) -> Func {
@@ -379,6 +404,9 @@ impl<'m, 'a> FnLower<'m, 'a> {
             E::WhileLet { pat, value, body } => self.while_let(pat, value, body, e),
             E::Range { start, end, inclusive } => self.range_value(start.as_deref(), end.as_deref(), *inclusive),
             E::Dict(entries) => self.dict_lit(entries, e.span),
+            E::Throw(x) => self.throw(x, e),
+            E::Try { body, catch, finally } => self.try_expr(body, catch.as_ref(), finally.as_deref(), e),
+            E::Question(x) => self.question(x, e),
             _ => {
                 let what = format!("{} expressions", kind_name(&e.kind));
                 self.unsupported(e.span, &what);
@@ -676,6 +704,9 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 }
                 let dst = self.var(rep(&callee_f.ret_ty));
                 self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(*id), args: vals });
+                if self.callee_may_throw(*id) {
+                    self.check_pending();
+                }
                 let rt = callee_f.ret_ty.clone();
                 self.coerce(dst, &rt, &e.ty, e.span)
             }

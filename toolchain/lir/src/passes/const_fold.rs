@@ -423,8 +423,10 @@ mod tests {
 
     #[test]
     fn known_if_becomes_a_block_and_known_br_if_a_br_or_nothing() {
-        // block { if 1 { br_if 0 1 ; br_if 1 2 } else { return } }: the `if`
-        // arm's `br_if ..., 2` leaves the function-level block: depth kept.
+        // block { if v1 { br_if v0, 1; br_if v1, 1 } else { return v2 } }
+        // with v0 = 0 and v1 = 1: the first `br_if` goes, the second becomes
+        // `br 1`, which still targets the outer block once the `if` is a
+        // block of its own.
         let f = func(
             &[Ty::I32, Ty::I32, Ty::I64],
             &[],

@@ -172,30 +172,32 @@ impl OptReport {
         out
     }
 
-    /// A readable table of the effect of each pass.
+    /// A readable table of the effect of each pass: the change in the
+    /// instruction count it made over all its runs.
     pub fn summary(&self) -> String {
         let mut s = format!("instructions: {} -> {}\n", self.insts_before, self.insts_after);
         for (pass, removed) in self.removed_per_pass() {
-            let _ = writeln!(s, "  {pass:<12} -{removed}");
+            let _ = writeln!(s, "  {pass:<12} {:+}", -removed);
         }
         s
     }
+}
 
-    /// Appends the listing of `m` if `after` is the pass to print after.
-    pub fn capture(&mut self, opts: &Options, after: &str, round: Option<u32>, m: &Module) {
-        if opts.print_after.as_deref() != Some(after) {
-            return;
-        }
-        match round {
-            Some(r) => {
-                let _ = writeln!(self.printed, ";; after {after} (round {r})");
-            }
-            None => {
-                let _ = writeln!(self.printed, ";; after {after}");
-            }
-        }
-        self.printed.push_str(&crate::print::print(m));
+/// Appends the listing of `m` to `out`, headed `;; after NAME` (with the
+/// round for passes), when `after` is the stage `opts.print_after` names.
+pub fn capture(out: &mut String, opts: &Options, after: &str, round: Option<u32>, m: &Module) {
+    if opts.print_after.as_deref() != Some(after) {
+        return;
     }
+    match round {
+        Some(r) => {
+            let _ = writeln!(out, ";; after {after} (round {r})");
+        }
+        None => {
+            let _ = writeln!(out, ";; after {after}");
+        }
+    }
+    out.push_str(&crate::print::print(m));
 }
 
 /// Runs the passes of `opts.opt_level` over `m`.
@@ -231,7 +233,7 @@ fn run_and_record(m: &mut Module, pass: &Pass, round: u32, opts: &Options, repor
         }
     }
     report.runs.push(PassRun { pass: pass.name, round, insts_before, insts_after: util::count_module(m), changed });
-    report.capture(opts, pass.name, Some(round), m);
+    capture(&mut report.printed, opts, pass.name, Some(round), m);
     changed
 }
 

@@ -117,8 +117,17 @@ pub mod testing {
         Func { name: "f".into(), params: params.to_vec(), ret, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0 }
     }
 
+    /// A module of `funcs` (entry: the first) with one static string. The
+    /// other fields come from lowering an empty program, so that fixtures
+    /// need no change when the module grows a field.
     pub fn module(funcs: Vec<Func>) -> Module {
-        Module { funcs, globals: vec![], statics: vec![Static::Str("x".into())], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![], table: vec![] }
+        let mut m = lower("");
+        m.funcs = funcs;
+        m.globals = vec![];
+        m.statics = vec![Static::Str("x".into())];
+        m.entry = 0;
+        m.main = None;
+        m
     }
 
     /// Lowers Ruchy source (not optimised, no roots).

@@ -83,7 +83,22 @@ pub fn module(rng: &mut Rng) -> Module {
     }
     body.push(Inst::Return(Some(i64_var(g.rng.below(N_I64 as usize) as u32))));
     let f = Func { name: "f".into(), params: vec![], ret: Ty::I64, vars, body, frame_slots: 0 };
-    Module { funcs: vec![f], globals: vec![], statics: vec![Static::Str("boom".into())], entry: 0, main: None, file: "t".into(), structs: vec![], enums: vec![], table: vec![] }
+    module_of(f, vec![Static::Str("boom".into())])
+}
+
+/// A module whose only function is `f`; the fields besides functions and
+/// statics come from lowering an empty program, so that this needs no change
+/// when the module grows a field.
+pub fn module_of(f: Func, statics: Vec<Static>) -> Module {
+    let (ast, _) = ruchy_syntax::parse("");
+    let hir = ruchy_hir::check(&ast).expect("the empty program checks");
+    let mut m = ruchy_lir::lower::lower(&hir, "", "t.ruchy").expect("the empty program lowers");
+    m.funcs = vec![f];
+    m.globals = vec![];
+    m.statics = statics;
+    m.entry = 0;
+    m.main = None;
+    m
 }
 
 impl Gen<'_> {

@@ -137,6 +137,7 @@ impl<'m> Interp<'m> {
                     Lit::F64(x) => x.to_bits(),
                     Lit::Static(s) => static_addr(s),
                     Lit::Null => 0,
+                    Lit::TableIndex(f) => 0x200 + f as u64,
                 }
             }
             Inst::Copy { dst, src } => fr.vars[*dst as usize] = v(fr, *src),
