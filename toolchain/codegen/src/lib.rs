@@ -80,6 +80,9 @@ pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String
         module.exports.delete(e);
     }
     module.exports.add("_start", start);
+    // Hosts whose native stack runs out before the depth guard (a browser,
+    // Node) report it through this, as the VM would: `Stack overflow`.
+    module.exports.add("ruchy_stack_overflow", rt.func("rt_shadow_overflow"));
     walrus::passes::gc::run(&mut module);
     Ok((module.emit_wasm(), stats))
 }

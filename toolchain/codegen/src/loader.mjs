@@ -106,6 +106,21 @@ function consoleWriter() {
   return write;
 }
 
+// The exit code for what `_start` threw. When the engine's own stack ran out
+// before the program's depth guard, the runtime reports `Stack overflow`
+// (flushing output first) exactly as for a guarded overflow.
+function exitCode(e, instance) {
+  if (e instanceof Exit) return e.code;
+  if (e instanceof RangeError) {
+    try {
+      instance.exports.ruchy_stack_overflow();
+    } catch (x) {
+      if (x instanceof Exit) return x.code;
+    }
+  }
+  throw e;
+}
+
 /**
  * Runs the program once. `options.write(fd, bytes)` receives its output
  * (default: the process's stdout/stderr in Node, the console in browsers).
@@ -121,8 +136,7 @@ export async function run(options = {}) {
   try {
     instance.exports._start();
   } catch (e) {
-    if (!(e instanceof Exit)) throw e;
-    code = e.code;
+    code = exitCode(e, instance);
   }
   if (write.flush) write.flush();
   return code;
