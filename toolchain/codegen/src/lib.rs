@@ -201,7 +201,6 @@ fn calls_user_function(body: &[Inst]) -> bool {
 fn build_func(module: &mut Module, cx: &Cx, id: FunctionId, f: &ir::Func) -> u32 {
     let params: Vec<ValType> = f.params.iter().map(|&p| wasm_ty(f.ty(p))).collect();
     let mut fb = FunctionBuilder::new(&mut module.types, &params, &[wasm_ty(f.ret)]);
-    fb.name(format!("ruchy:{}", f.name));
     let alloc = ruchy_lir::regalloc::allocate(f);
     let (locals, args) = emit::declare_locals(&mut module.locals, f, &alloc);
     let fp = (f.frame_slots > 0).then(|| module.locals.add(ValType::I32));
@@ -213,7 +212,9 @@ fn build_func(module: &mut Module, cx: &Cx, id: FunctionId, f: &ir::Func) -> u32
     fcx.body(&mut body, &f.body, &mut labels);
     // Every LIR body ends in a terminator; this satisfies the validator.
     body.unreachable();
-    module.funcs.get_mut(id).kind = FunctionKind::Local(fb.local_func(args));
+    let func = module.funcs.get_mut(id);
+    func.kind = FunctionKind::Local(fb.local_func(args));
+    func.name = Some(format!("ruchy:{}", f.name));
     alloc.total()
 }
 

@@ -265,6 +265,7 @@ mod tests {
         // `let x = loop { break 5 }`: the loop result's nil initialiser is
         // dead (every exit assigns it first); the verifier must agree.
         let mut m = lower("fun f() -> i64 { let x = loop { break 5 }\n x }\nprintln(f())\n");
+        assert!(listing(&m, "f").contains(":ref = null"), "{}", listing(&m, "f"));
         let out = run_pass(&mut m, &PASS, "f");
         expect![[r#"
             fn #1 f() -> ref  [frame 0]

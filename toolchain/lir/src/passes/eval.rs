@@ -93,6 +93,7 @@ fn i32_binary(op: BinOp, x: i32, y: i32) -> Option<Lit> {
         I32Mul => Some(Lit::I32(x.wrapping_mul(y))),
         // wasm takes the shift count modulo 32.
         I32Shl => Some(Lit::I32(x.wrapping_shl((y & 31) as u32))),
+        I32ShrU => Some(Lit::I32(((x as u32) >> (y & 31)) as i32)),
         I32Eq => bool_lit(x == y),
         I32Ne => bool_lit(x != y),
         I32Lt => bool_lit(x < y),
@@ -171,6 +172,7 @@ mod tests {
         assert_eq!(binary(I64Shl, i(1), i(-1)), Some(i(i64::MIN)));
         assert_eq!(binary(I64ShrS, i(-8), i(66)), Some(i(-2)));
         assert_eq!(binary(I32Shl, Lit::I32(1), Lit::I32(33)), Some(Lit::I32(2)));
+        assert_eq!(binary(I32ShrU, Lit::I32(-1), Lit::I32(60)), Some(Lit::I32(15)));
     }
 
     #[test]

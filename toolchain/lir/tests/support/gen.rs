@@ -204,7 +204,7 @@ impl Gen<'_> {
         let op = self.rng.pick(&[
             I64AddChk, I64SubChk, I64MulChk, I64DivChk, I64RemChk, I64Add, I64Sub, I64Mul, I64And, I64Or, I64Xor, I64Shl, I64ShrS, I64Eq, I64Ne,
             I64Lt, I64Le, I64Gt, I64Ge, F64Add, F64Sub, F64Mul, F64Div, F64Eq, F64Ne, F64Lt, F64Le, F64Gt, F64Ge, I32And, I32Or, I32Xor,
-            I32Add, I32Eq, I32Ne, I32Lt, I32Le, I32Gt, I32Ge, I32Mul, I32Shl, I64LtU,
+            I32Add, I32Eq, I32Ne, I32Lt, I32Le, I32Gt, I32Ge, I32Mul, I32Shl, I32ShrU, I64LtU,
         ]);
         let (operand, result) = op.types();
         let loc = self.loc();

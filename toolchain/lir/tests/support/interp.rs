@@ -243,6 +243,7 @@ fn binary(op: BinOp, x: u64, y: u64) -> Option<u64> {
         I32Add => p.wrapping_add(q) as u32 as u64,
         I32Mul => p.wrapping_mul(q) as u32 as u64,
         I32Shl => (p << (q as u32 % 32)) as u32 as u64,
+        I32ShrU => (x as u32 >> (q as u32 % 32)) as u64,
         I32Eq => b(p == q),
         I32Ne => b(p != q),
         I32Lt => b(p < q),
