@@ -1,15 +1,16 @@
 //! Structural equality (§4), as the VM's `ops::equal`: ints and floats
 //! compare numerically across types, strings by bytes, arrays and tuples
-//! element-wise, structs by type and fields, enum variants by type, variant
+//! element-wise, dicts by keys and values, structs by type and fields, enum variants by type, variant
 //! and payload, ranges by bounds and inclusiveness; any other objects only
 //! by identity.
 //!
 //! Comparison walks an explicit work list rather than recursing, so a
 //! 100,000-element linked list compares without exhausting the wasm stack.
 
-use crate::layout::{type_id_of, ARRAY, RANGE, RANGE_INCLUSIVE, STR, STRUCT, TUPLE, VARIANT};
+use crate::dict;
+use crate::layout::{type_id_of, ARRAY, DICT, RANGE, RANGE_INCLUSIVE, STR, STRUCT, TUPLE, VARIANT};
 use crate::strings;
-use crate::value::{aux, element, field, kind, len, meta, Val};
+use crate::value::{aux, decode_ptr, element, field, kind, len, meta, Val};
 use alloc::vec::Vec;
 
 /// Whether `x == y`.
@@ -58,8 +59,23 @@ fn objects_equal(a: u32, b: u32, pending: &mut Vec<(Val, Val)>) -> bool {
         STRUCT => same_type(a, b) && same_len(a, b) && queue_fields(pending, a, b),
         VARIANT => same_type(a, b) && aux(a) == aux(b) && same_len(a, b) && queue_fields(pending, a, b),
         RANGE => (aux(a) & RANGE_INCLUSIVE) == (aux(b) & RANGE_INCLUSIVE) && queue_fields(pending, a, b),
+        DICT => same_len(a, b) && dicts_equal(a, b, pending),
         _ => false,
     }
+}
+
+/// Every key of `a` is in `b` (same lengths given); the values pairs are
+/// queued.
+fn dicts_equal(a: u32, b: u32, pending: &mut Vec<(Val, Val)>) -> bool {
+    let mut all = true;
+    dict::for_each(a, |k, v| {
+        // SAFETY: keys are live strings; comparing allocates no GC object.
+        match dict::get(b, unsafe { strings::bytes(k) }) {
+            Some(w) if all => pending.push((decode_ptr(v), decode_ptr(w))),
+            _ => all = false,
+        }
+    });
+    all
 }
 
 fn same_len(a: u32, b: u32) -> bool {

@@ -104,7 +104,7 @@ impl Printer {
             RANGE => self.write_range(out, obj, depth),
             CLOSURE => out.push_str("<function>"),
             CELL => self.write(out, field(obj, 0), mode, depth),
-            DICT => out.push_str("<dict>"),
+            DICT => self.write_dict(out, obj, mode, depth),
             FREE => out.push_str("<freed>"),
             _ => out.push_str("<object>"),
         }
@@ -138,6 +138,25 @@ impl Printer {
             }
             let _ = write!(out, "{}: ", name(f));
             self.write(out, field(obj, f), mode.payload(), depth + 1);
+        }
+        out.push('}');
+    }
+
+    /// `{k: v, …}` in sorted key order; keys raw, or quoted with Rust's
+    /// escapes in Debug mode.
+    fn write_dict(&self, out: &mut String, obj: u32, mode: Mode, depth: usize) {
+        out.push('{');
+        for (i, (k, v)) in crate::dict::sorted(obj).into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if mode == Mode::Debug {
+                let _ = write!(out, "{:?}", text(k));
+            } else {
+                out.push_str(text(k));
+            }
+            out.push_str(": ");
+            self.write(out, crate::value::decode_ptr(v), mode.elements(), depth + 1);
         }
         out.push('}');
     }

@@ -5,11 +5,13 @@
 //! where runtime functions push their own pointer arguments while they
 //! allocate ([`Heap::with_roots`]). **Tracing** follows only slots whose kind
 //! is `K_PTR`: array elements when the array's element kind is `K_PTR`, and
-//! aggregate fields by their 2-bit kinds. Nil (0) and addresses below the
+//! aggregate fields by their 2-bit kinds, plus the keys and values in a
+//! dict's table. Nil (0) and addresses below the
 //! heap start (static objects) are ignored. Marking uses an explicit stack
 //! kept in raw pages, so a long linked list cannot overflow the native
 //! stack. **Sweeping** walks the page table: dead objects in GC chunks go
-//! back to their free lists (an array's data block is freed with it), GC
+//! back to their free lists (an array's data block or a dict's table is
+//! freed with it), GC
 //! chunks left empty and dead large objects return their pages.
 //!
 //! A collection runs when the bytes allocated since the last one exceed
@@ -19,7 +21,7 @@
 
 use crate::heap::{Heap, CLASS_SIZES};
 use crate::layout::{
-    elem_kind_of, field_kind, field_offset, is_aggregate, kind_of, ARRAY, ARRAY_DATA, FREE, K_PTR, LEN, MARK_BIT, META,
+    elem_kind_of, field_kind, field_offset, is_aggregate, kind_of, ARRAY, ARRAY_DATA, DICT, FREE, K_PTR, LEN, MARK_BIT, META,
     PAGE_SIZE, SLOT_SIZE,
 };
 use crate::memory;
@@ -153,7 +155,7 @@ impl Heap {
         }
         memory::store_u32(addr + META, meta | MARK_BIT);
         let kind = kind_of(meta);
-        if (kind == ARRAY && elem_kind_of(meta) == K_PTR) || is_aggregate(kind) {
+        if (kind == ARRAY && elem_kind_of(meta) == K_PTR) || kind == DICT || is_aggregate(kind) {
             self.gc.marks.push(&mut self.pages, addr);
         }
     }
@@ -167,6 +169,8 @@ impl Heap {
                 for i in 0..len {
                     self.mark(memory::load_u32(data + i * SLOT_SIZE));
                 }
+            } else if kind_of(meta) == DICT {
+                crate::dict::children(obj, |child| self.mark(child));
             } else {
                 let kinds = memory::load_u64(obj + crate::layout::AGG_KINDS);
                 for i in 0..len {
@@ -248,12 +252,14 @@ impl Heap {
         0
     }
 
-    /// Raw memory a live object owns (an array's data block).
+    /// Raw memory a live object owns (an array's data block, a dict's
+    /// table).
     fn owned_bytes(&self, obj: u32, meta: u32) -> u64 {
-        if kind_of(meta) != ARRAY {
-            return 0;
-        }
-        let data = memory::load_u32(obj + ARRAY_DATA);
+        let data = match kind_of(meta) {
+            ARRAY => memory::load_u32(obj + ARRAY_DATA),
+            DICT => crate::dict::table_block(obj),
+            _ => return 0,
+        };
         if self.in_heap(data) {
             self.raw_capacity(data) as u64
         } else {
@@ -263,8 +269,10 @@ impl Heap {
 
     /// Releases what a dead object owns.
     fn finalize(&mut self, obj: u32, meta: u32) {
-        if kind_of(meta) == ARRAY {
-            self.free_raw(memory::load_u32(obj + ARRAY_DATA));
+        match kind_of(meta) {
+            ARRAY => self.free_raw(memory::load_u32(obj + ARRAY_DATA)),
+            DICT => self.free_raw(crate::dict::table_block(obj)),
+            _ => {}
         }
     }
 }

@@ -81,6 +81,8 @@ pub struct Heap {
     pub(crate) gc: GcState,
     /// The static `BOX_BOOL` objects for false and true.
     bools: [u32; 2],
+    /// The static `None` variant the runtime's own Options use.
+    none: u32,
     initialized: bool,
 }
 
@@ -94,6 +96,7 @@ impl Heap {
             shadow: Shadow { base: 0, sp_addr: 0 },
             gc: GcState::new(),
             bools: [0; 2],
+            none: 0,
             initialized: false,
         }
     }
@@ -116,6 +119,17 @@ impl Heap {
     /// The static `BOX_BOOL` object for `b`.
     pub fn bool_object(&self, b: bool) -> u32 {
         self.bools[b as usize]
+    }
+
+    /// Registers the static `None` object (a `VARIANT` of enum 0, variant 0,
+    /// no fields) the runtime returns for an absent Option.
+    pub fn set_none_object(&mut self, none: u32) {
+        self.none = none;
+    }
+
+    /// The static `None` object.
+    pub fn none_object(&self) -> u32 {
+        self.none
     }
 
     pub fn is_initialized(&self) -> bool {
@@ -278,6 +292,30 @@ impl Heap {
     }
 
     // -- the runtime's own roots ----------------------------------------------
+
+    /// The shadow stack pointer (address of the next free slot).
+    pub fn shadow_top(&self) -> u32 {
+        memory::load_u32(self.shadow.sp_addr)
+    }
+
+    /// Pops the shadow stack back to `top` (a value [`Heap::shadow_top`]
+    /// returned earlier).
+    pub fn set_shadow_top(&mut self, top: u32) {
+        memory::store_u32(self.shadow.sp_addr, top);
+    }
+
+    /// Pushes `v` on the shadow stack and returns its slot, which the caller
+    /// may overwrite (`memory::store_u32`) to root something else. A push
+    /// past the end of the region is a `Stack overflow`.
+    pub fn push_root(&mut self, v: u32) -> u32 {
+        let sp = self.shadow_top();
+        if sp.wrapping_sub(self.shadow.base) >= crate::layout::SHADOW_BYTES {
+            crate::io::die(b"Stack overflow");
+        }
+        memory::store_u32(sp, v);
+        memory::store_u32(self.shadow.sp_addr, sp + 4);
+        sp
+    }
 
     /// Runs `f` with `roots` pushed on the shadow stack, so they survive any
     /// collection `f` triggers (runtime functions keep their pointer

@@ -35,7 +35,8 @@ pub const BOX_FLOAT: u32 = 9;
 /// Boxed bool (`u32` 0/1 at [`BOX_VALUE`]); only the statics `RT_TRUE` and
 /// `RT_FALSE` exist.
 pub const BOX_BOOL: u32 = 10;
-/// Reserved for dicts (not traced, printed as `{}` until specified).
+/// Dict: a hash table from string keys to dynamic values; `len` = entries,
+/// table size at [`DICT_CAP`], table block at [`DICT_TABLE`].
 pub const DICT: u32 = 11;
 /// Range: an aggregate of two fields (start, end); `aux` bit 0 = inclusive.
 pub const RANGE: u32 = 12;
@@ -159,6 +160,22 @@ pub const AGG_RESERVED: u32 = 12;
 pub const AGG_KINDS: u32 = 16;
 /// Aggregate: first field slot.
 pub const AGG_FIELDS: u32 = 24;
+/// DICT: `u32` number of table entries (a power of two, 0 before the first
+/// insertion).
+pub const DICT_CAP: u32 = 8;
+/// DICT: `u32` address of the raw (untraced, explicitly freed) table block
+/// of `cap` entries of [`ENTRY_SIZE`] bytes; 0 when `cap` is 0.
+pub const DICT_TABLE: u32 = 12;
+/// Size of a DICT object.
+pub const DICT_SIZE: u32 = 16;
+/// Table entry: `u32` address of the key's STR object, 0 = empty entry.
+pub const ENTRY_KEY: u32 = 0;
+/// Table entry: `u32` hash of the key's bytes.
+pub const ENTRY_HASH: u32 = 4;
+/// Table entry: `u32` the value (dynamic: 0 = nil, scalars boxed).
+pub const ENTRY_VALUE: u32 = 8;
+/// Size of a table entry.
+pub const ENTRY_SIZE: u32 = 12;
 /// RANGE: bit of `aux` set for `a..=b`.
 pub const RANGE_INCLUSIVE: u32 = 1;
 /// BOX_INT / BOX_FLOAT / BOX_BOOL: the boxed value.
@@ -228,6 +245,19 @@ pub const DESC_COUNT: u32 = 4;
 pub const DESC_NAMES: u32 = 8;
 /// Size of a struct or enum descriptor.
 pub const DESC_SIZE: u32 = 12;
+
+// ---------------------------------------------------------------------------
+// Built-in enums
+// ---------------------------------------------------------------------------
+
+/// Enum id of `Option` (HIR `OPTION_ENUM`): variants `None` = 0, `Some` = 1.
+pub const OPTION_ENUM: u32 = 0;
+/// Enum id of `Result` (HIR `RESULT_ENUM`): variants `Ok` = 0, `Err` = 1.
+pub const RESULT_ENUM: u32 = 1;
+pub const VARIANT_NONE: u32 = 0;
+pub const VARIANT_SOME: u32 = 1;
+pub const VARIANT_OK: u32 = 0;
+pub const VARIANT_ERR: u32 = 1;
 
 // ---------------------------------------------------------------------------
 // `rt_fmt` modes

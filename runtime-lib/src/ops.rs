@@ -222,6 +222,22 @@ fn arith(op: Op, x: Val, y: Val) -> OpResult {
     }
 }
 
+/// `x + y` as the VM's `arith(Add)` (what `sum()` folds with): numbers
+/// add, a string on either side concatenates, anything else (arrays too)
+/// is an error.
+pub fn arith_add(x: Val, y: Val) -> OpResult {
+    if !(is_num(x) && is_num(y)) && (is_str(x) || is_str(y)) {
+        return add(x, y);
+    }
+    arith(Op::Add, x, y)
+}
+
+/// `x * y` as the VM's `arith(Mul)` (what `product()` folds with): numbers
+/// only.
+pub fn arith_mul(x: Val, y: Val) -> OpResult {
+    arith(Op::Mul, x, y)
+}
+
 fn int_arith(op: Op, a: i64, b: i64) -> Result<i64, OpError> {
     let overflow = OpError::Overflow(op.noun());
     match op {

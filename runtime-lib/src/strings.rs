@@ -20,6 +20,18 @@ pub unsafe fn bytes<'a>(s: u32) -> &'a [u8] {
     unsafe { memory::bytes(s + STR_BYTES, len(s)) }
 }
 
+/// The text of the string `s`.
+///
+/// # Safety
+/// As [`bytes`]. Strings hold valid UTF-8 by construction (ABI): literals
+/// come from Rust strings and every runtime operation builds strings from
+/// `str` pieces.
+#[inline]
+pub unsafe fn as_str<'a>(s: u32) -> &'a str {
+    // SAFETY: the caller's promise, and the ABI's UTF-8 invariant.
+    unsafe { core::str::from_utf8_unchecked(bytes(s)) }
+}
+
 /// A new string holding `text`, which must be Rust-owned bytes (not the
 /// bytes of a heap string, which a collection here could free). May collect.
 pub fn new_str(heap: &mut Heap, text: &[u8]) -> u32 {

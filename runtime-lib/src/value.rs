@@ -88,6 +88,24 @@ pub fn element(arr: u32, i: u32) -> Val {
     decode(memory::load_u64(data + i * SLOT_SIZE), crate::layout::elem_kind_of(meta(arr)))
 }
 
+/// Whether `v` is an object (not nil) of kind `k`.
+#[inline]
+pub fn is(v: u32, k: u32) -> bool {
+    v != 0 && kind(v) == k
+}
+
+/// Marks `v` as referenced from more than one place (copy-on-write): sets
+/// the shared bit of a heap object. Nil, statics and boxes (immutable) are
+/// left alone.
+pub fn share(heap: &Heap, v: u32) {
+    if heap.in_heap(v) {
+        let m = meta(v);
+        if !matches!(kind_of(m), BOX_INT | BOX_FLOAT | BOX_BOOL) {
+            memory::store_u32(v + META, m | crate::layout::SHARED_BIT);
+        }
+    }
+}
+
 /// A `BOX_INT` object holding `n`. May collect.
 pub fn box_int(heap: &mut Heap, n: i64) -> u32 {
     let b = heap.alloc_object(BOX_INT, 0, BOX_SIZE);

@@ -30,6 +30,8 @@ enum Command {
         /// Compile to wasm and run that instead of the VM.
         #[arg(long)]
         wasm: bool,
+        #[command(flatten)]
+        opt: OptFlags,
     },
     /// Compile a program ahead of time to a WASI command module.
     Build {
@@ -43,6 +45,8 @@ enum Command {
         /// Print an intermediate stage instead of writing the bundle.
         #[arg(long, value_enum)]
         emit: Option<Emit>,
+        #[command(flatten)]
+        opt: OptFlags,
     },
     /// Check a program for compile-time errors without running it.
     Check {
@@ -50,6 +54,17 @@ enum Command {
         #[arg(long, value_enum)]
         emit: Option<Emit>,
     },
+}
+
+/// Options of the wasm tier's optimiser.
+#[derive(clap::Args, Clone, Default)]
+pub(crate) struct OptFlags {
+    /// Optimisation level: 0, 1, 2 (default), 3 or s.
+    #[arg(short = 'O', value_name = "LEVEL", default_value = "2")]
+    pub level: String,
+    /// Print the target IR after this pass (lower, const_fold, copy_prop, dce, roots).
+    #[arg(long, value_name = "PASS")]
+    pub print_after: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -91,10 +106,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The compiler recurses over the tree; give deep programs room.
     let handle = std::thread::Builder::new().stack_size(256 << 20).spawn(move || match cli.command {
-        Command::Run { file, emit, wasm: true, .. } => build::run_wasm(&file, emit),
-        Command::Build { file, out_dir, target, emit } => build::build(&file, out_dir.as_deref(), &BuildTarget::bundle_targets(&target), emit),
-        Command::Run { file, emit, gc_stats, wasm: false } => drive(&file, emit, true, gc_stats),
-        Command::Check { file, emit } => drive(&file, emit, false, false),
+        Command::Run { file, emit, wasm: true, opt, .. } => build::run_wasm(&file, emit, &opt),
+        Command::Build { file, out_dir, target, emit, opt } => build::build(&file, out_dir.as_deref(), &BuildTarget::bundle_targets(&target), emit, &opt),
+        Command::Run { file, emit, gc_stats, wasm: false, opt } => drive(&file, emit, true, gc_stats, &opt),
+        Command::Check { file, emit } => drive(&file, emit, false, false, &OptFlags { level: "2".into(), print_after: None }),
     });
     match handle.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
@@ -147,9 +162,9 @@ pub(crate) fn front_end(path: &Path, emit: Option<Emit>) -> Result<(String, ruch
     Ok((src, hir))
 }
 
-fn drive(path: &Path, emit: Option<Emit>, run: bool, gc_stats: bool) -> u8 {
+fn drive(path: &Path, emit: Option<Emit>, run: bool, gc_stats: bool, opt: &OptFlags) -> u8 {
     if matches!(emit, Some(Emit::Ir | Emit::Wat)) {
-        return build::emit_wasm_stage(path, emit);
+        return build::emit_wasm_stage(path, emit, opt);
     }
     let (src, hir) = match front_end(path, emit) {
         Ok(x) => x,

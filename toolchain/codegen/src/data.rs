@@ -4,7 +4,7 @@
 //! collector never marks or frees them (`runtime-lib/ABI.md`).
 
 use ruchy_lir::ir::Static;
-use ruchy_runtime::layout as l;
+use ruchy_runtime_layout as l;
 use std::collections::HashMap;
 
 /// The data image being laid out from `base` upward.

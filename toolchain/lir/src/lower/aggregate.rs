@@ -12,7 +12,7 @@ use super::{rep, FnLower, Label};
 use crate::ir::*;
 use crate::rt;
 use ruchy_hir::{self as hir, ExprKind as E};
-use ruchy_runtime::layout as l;
+use ruchy_runtime_layout as l;
 use ruchy_syntax::Span;
 
 /// Methods that mutate their receiver (the VM's `BUILTIN_MUTATORS`): the

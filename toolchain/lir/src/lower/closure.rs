@@ -19,7 +19,7 @@
 use super::{rep, FnLower};
 use crate::ir::*;
 use ruchy_hir::{self as hir, Capture};
-use ruchy_runtime::layout as l;
+use ruchy_runtime_layout as l;
 use ruchy_syntax::ast::BinOp as HBin;
 use ruchy_syntax::Span;
 

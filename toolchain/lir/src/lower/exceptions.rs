@@ -18,7 +18,7 @@
 use super::{rep, FnLower, Label};
 use crate::ir::*;
 use ruchy_hir::{self as hir, ExprKind as E, OPTION_ENUM, RESULT_ENUM, VARIANT_ERR, VARIANT_NONE, VARIANT_OK, VARIANT_SOME};
-use ruchy_runtime::layout as l;
+use ruchy_runtime_layout as l;
 use ruchy_syntax::Span;
 
 /// Which HIR functions may throw (a fixpoint over direct calls).

@@ -1037,7 +1037,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
             }
         };
         let len32 = self.var(Ty::I32);
-        self.emit(Inst::Load { dst: len32, mem: Mem::I32, addr: items, offset: ruchy_runtime::layout::LEN });
+        self.emit(Inst::Load { dst: len32, mem: Mem::I32, addr: items, offset: ruchy_runtime_layout::LEN });
         let n = self.unary(UnOp::I32ToI64, len32, iter.span);
         let i = self.var(Ty::I64);
         let zero = self.konst(Lit::I64(0));
@@ -1047,7 +1047,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
             let done = s.binary(BinOp::I64Ge, i, n, span);
             s.emit(Inst::BrIf { cond: done, depth: 1 });
             let data = s.var(Ty::I32);
-            s.emit(Inst::Load { dst: data, mem: Mem::I32, addr: items, offset: ruchy_runtime::layout::ARRAY_DATA });
+            s.emit(Inst::Load { dst: data, mem: Mem::I32, addr: items, offset: ruchy_runtime_layout::ARRAY_DATA });
             let i32v = s.unary(UnOp::I64ToI32, i, span);
             let three = s.konst(Lit::I32(3));
             let off = s.binary(BinOp::I32Shl, i32v, three, span);

@@ -12,7 +12,7 @@ use super::aggregate::elem_ty;
 use super::{rep, FnLower, Label};
 use crate::ir::*;
 use ruchy_hir::{self as hir, Const, PatKind};
-use ruchy_runtime::layout as l;
+use ruchy_runtime_layout as l;
 use ruchy_syntax::Span;
 
 impl<'a> FnLower<'_, 'a> {
