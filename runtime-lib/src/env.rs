@@ -280,7 +280,10 @@ pub mod test {
     extern crate std;
     use super::*;
     use crate::heap::tests::fresh_heap;
-    use crate::layout::{BOX_BOOL, BOX_VALUE, SHADOW_BYTES};
+    use crate::layout::{
+        BOX_BOOL, BOX_VALUE, DESC_COUNT, DESC_NAME, DESC_NAMES, DESC_SIZE, TYPES_ENUMS, TYPES_N_ENUMS,
+        TYPES_N_STRUCTS, TYPES_SIZE, TYPES_STRUCTS,
+    };
     use std::boxed::Box;
     use std::rc::Rc;
     use std::string::String;
@@ -318,6 +321,8 @@ pub mod test {
     impl TestEnv {
         pub fn new() -> TestEnv {
             let mut heap = fresh_heap();
+            // Every allocation collects: a missing root fails the test.
+            heap.stress = true;
             for (addr, b) in [(FALSE_OBJ, 0), (TRUE_OBJ, 1)] {
                 memory::store_u32(addr, BOX_BOOL);
                 memory::store_u32(addr + BOX_VALUE, b);
@@ -325,10 +330,13 @@ pub mod test {
             memory::store_u32(NONE_OBJ, meta(VARIANT, OPTION_ENUM));
             heap.set_bool_objects(FALSE_OBJ, TRUE_OBJ);
             heap.set_none_object(NONE_OBJ);
-            let _ = SHADOW_BYTES;
+            let types = Statics { next: 256 }.types(
+                &[("Point", &["x", "y"]), ("Pair", &["b", "a"])],
+                &[("Option", &["None", "Some"]), ("Result", &["Ok", "Err"]), ("Color", &["Red", "Green"])],
+            );
             TestEnv {
                 heap,
-                types: 0,
+                types,
                 funcs: Vec::new(),
                 out: Vec::new(),
                 err: Vec::new(),
@@ -351,7 +359,7 @@ pub mod test {
         /// A string, rooted for the rest of the test.
         pub fn str(&mut self, s: &str) -> u32 {
             let v = new_str(self, s.as_bytes());
-            root(self, v)
+            self.keep(v)
         }
 
         /// Roots `v` for the rest of the test and returns it.
@@ -405,6 +413,63 @@ pub mod test {
         }
     }
 
+    /// Static data of a test memory (below the heap start, from 256 up to
+    /// 4096): strings and the type table.
+    struct Statics {
+        next: u32,
+    }
+
+    impl Statics {
+        fn reserve(&mut self, n: u32) -> u32 {
+            let a = self.next;
+            self.next += n.next_multiple_of(8);
+            assert!(self.next <= 4096, "test statics overflow");
+            a
+        }
+
+        fn str(&mut self, s: &str) -> u32 {
+            let a = self.reserve(8 + s.len() as u32);
+            memory::store_u32(a, crate::layout::STR);
+            memory::store_u32(a + 4, s.len() as u32);
+            memory::write_bytes(a + 8, s.as_bytes());
+            a
+        }
+
+        fn descriptors(&mut self, list: &[(&str, &[&str])]) -> u32 {
+            let entries: Vec<(u32, u32, u32)> = list
+                .iter()
+                .map(|(n, names)| {
+                    let name = self.str(n);
+                    let strs: Vec<u32> = names.iter().map(|x| self.str(x)).collect();
+                    let arr = self.reserve(4 * strs.len() as u32);
+                    for (i, s) in strs.iter().enumerate() {
+                        memory::store_u32(arr + 4 * i as u32, *s);
+                    }
+                    (name, names.len() as u32, arr)
+                })
+                .collect();
+            let a = self.reserve(DESC_SIZE * list.len() as u32);
+            for (i, (n, c, f)) in entries.iter().enumerate() {
+                let d = a + DESC_SIZE * i as u32;
+                memory::store_u32(d + DESC_NAME, *n);
+                memory::store_u32(d + DESC_COUNT, *c);
+                memory::store_u32(d + DESC_NAMES, *f);
+            }
+            a
+        }
+
+        fn types(&mut self, structs: &[(&str, &[&str])], enums: &[(&str, &[&str])]) -> u32 {
+            let s = self.descriptors(structs);
+            let e = self.descriptors(enums);
+            let t = self.reserve(TYPES_SIZE);
+            memory::store_u32(t + TYPES_N_STRUCTS, structs.len() as u32);
+            memory::store_u32(t + TYPES_STRUCTS, s);
+            memory::store_u32(t + TYPES_N_ENUMS, enums.len() as u32);
+            memory::store_u32(t + TYPES_ENUMS, e);
+            t
+        }
+    }
+
     impl Default for TestEnv {
         fn default() -> TestEnv {
             TestEnv::new()
@@ -450,5 +515,41 @@ pub mod test {
         fn rng_state(&mut self) -> &mut u64 {
             &mut self.rng
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::test::TestEnv;
+    use super::*;
+
+    #[test]
+    fn the_stress_heap_frees_what_is_not_rooted() {
+        let mut t = TestEnv::new();
+        let kept = t.str("kept");
+        let lost = new_str(&mut t, b"lost");
+        let _ = new_str(&mut t, &[b'x'; 100]);
+        assert_eq!(t.text(kept), "kept");
+        assert_eq!(crate::value::kind(lost), crate::layout::FREE, "collected at the next allocation");
+    }
+
+    #[test]
+    #[should_panic(expected = "Rust allocation while the heap is held")]
+    fn rust_allocations_under_the_heap_fail() {
+        let mut t = TestEnv::new();
+        t.heap(|_| std::vec![1u8; 10].len());
+    }
+
+    #[test]
+    fn scopes_pop_their_roots() {
+        let mut t = TestEnv::new();
+        let top = t.heap(|h| h.shadow_top());
+        scope(&mut t, |t| {
+            root(t, 1);
+            root(t, 2);
+            assert_eq!(t.heap(|h| h.shadow_top()), top + 8);
+        });
+        assert_eq!(t.heap(|h| h.shadow_top()), top);
     }
 }

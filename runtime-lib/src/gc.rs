@@ -222,6 +222,13 @@ impl Heap {
             }
             if kind_of(meta) != FREE {
                 self.finalize(cell, meta);
+                if self.stress() {
+                    // Poison the dead object, so a use after free shows.
+                    memory::zero(cell + 8, size - 8);
+                    for w in (8..size).step_by(4) {
+                        memory::store_u32(cell + w, 0xdead_beef);
+                    }
+                }
                 memory::store_u32(cell + META, FREE);
             }
             memory::store_u32(cell + 4, head);

@@ -83,6 +83,10 @@ pub struct Heap {
     bools: [u32; 2],
     /// The static `None` variant the runtime's own Options use.
     none: u32,
+    /// Tests: collect before every allocation and poison freed cells, so a
+    /// missing root shows up at once.
+    #[cfg(test)]
+    pub stress: bool,
     initialized: bool,
 }
 
@@ -97,6 +101,8 @@ impl Heap {
             gc: GcState::new(),
             bools: [0; 2],
             none: 0,
+            #[cfg(test)]
+            stress: false,
             initialized: false,
         }
     }
@@ -130,6 +136,15 @@ impl Heap {
     /// The static `None` object.
     pub fn none_object(&self) -> u32 {
         self.none
+    }
+
+    /// Whether every allocation collects first (tests only).
+    #[inline(always)]
+    pub(crate) fn stress(&self) -> bool {
+        #[cfg(test)]
+        return self.stress;
+        #[cfg(not(test))]
+        false
     }
 
     pub fn is_initialized(&self) -> bool {
@@ -166,7 +181,7 @@ impl Heap {
         debug_assert!(kind_of(meta) != FREE, "objects need a kind");
         let bytes = bytes.max(HEADER_SIZE).checked_next_multiple_of(OBJECT_ALIGN)?;
         let mut collected = false;
-        if self.gc.due() {
+        if self.gc.due() || self.stress() {
             self.collect();
             collected = true;
         }

@@ -14,9 +14,9 @@ use crate::env::{self, box_val, new_str, push_val, root, scope, share, Env};
 use crate::error::{bail, Error, Res};
 use crate::format::Printer;
 use crate::layout::{
-    aggregate_size, elem_kind_of, field_kind, field_offset, is_aggregate, type_id_of, with_field_kind, AGG_AUX,
+    aggregate_size, elem_kind_of, field_kind, field_offset, type_id_of, with_field_kind, AGG_AUX,
     AGG_KINDS, ARRAY, ARRAY_DATA, DESC_COUNT, DESC_NAME, DESC_NAMES, DESC_SIZE, DICT, K_BOOL, K_FLOAT, K_INT, K_PTR,
-    LEN, META, RANGE, RANGE_INCLUSIVE, SHARED_BIT, SLOT_SIZE, STR, STRUCT, TUPLE, TYPES_N_STRUCTS, TYPES_STRUCTS,
+    RANGE, RANGE_INCLUSIVE, SHARED_BIT, SLOT_SIZE, STR, STRUCT, TUPLE, TYPES_N_STRUCTS, TYPES_STRUCTS,
     VARIANT,
 };
 use crate::memory;
@@ -93,12 +93,6 @@ pub fn element_dyn<E: Env>(env: &mut E, arr: u32, i: u32) -> u32 {
 /// Field `i` of an aggregate as a dynamic value.
 pub fn field_dyn<E: Env>(env: &mut E, obj: u32, i: u32) -> u32 {
     box_val(env, field(obj, i))
-}
-
-/// Whether the string `s` is ASCII (one byte per char).
-fn is_ascii(s: u32) -> bool {
-    // SAFETY: no allocation while the slice lives.
-    unsafe { strings::bytes(s) }.is_ascii()
 }
 
 /// Number of chars of the string `s`.

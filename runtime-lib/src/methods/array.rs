@@ -9,7 +9,7 @@
 
 use super::{int_arg, push_shared, Args, Out, Seq};
 use crate::arrays;
-use crate::env::{self, box_val, root, scope, set_root, share, truthy, Callee, Env};
+use crate::env::{self, box_val, root, scope, set_root, truthy, Callee, Env};
 use crate::equality::equal;
 use crate::error::{bail, Error, Res};
 use crate::format::Mode;
@@ -766,7 +766,7 @@ mod tests {
         call(&mut t, a, "sort_by", &[less]);
         let mut want: std::vec::Vec<[u64; 2]> = items.iter().map(|&n| [n as u64, 1]).collect();
         want.sort_by(|x, y| if (x[0] as i64) < (y[0] as i64) { core::cmp::Ordering::Less } else { core::cmp::Ordering::Greater });
-        let want: std::vec::Vec<std::string::String> = want.iter().map(|x| (x[0] as i64).to_string()).collect();
+        let want: std::vec::Vec<std::string::String> = want.iter().map(|x| std::format!("{}", x[0] as i64)).collect();
         assert_eq!(t.show(a), std::format!("[{}]", want.join(", ")));
     }
 }

@@ -274,3 +274,58 @@ fn range_method<E: Env>(env: &mut E, r: u32, name: &str, args: &Args, loc: u32) 
         array::method(env, arr, name, args, loc)
     })
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    extern crate std;
+    use super::*;
+    use crate::env::test::TestEnv;
+    use std::string::String;
+
+    /// `recv.name(args…)`: the Display form of the result, or `error: …`.
+    pub fn call(t: &mut TestEnv, recv: u32, name: &str, args: &[u32]) -> String {
+        call_out(t, recv, name, args).0
+    }
+
+    /// As [`call`], plus the Display form of the receiver's new value.
+    pub fn call_out(t: &mut TestEnv, recv: u32, name: &str, args: &[u32]) -> (String, Option<String>) {
+        let argv = t.array(args);
+        match call_method(t, recv, name, &Args::new(argv), 0) {
+            Ok(out) => (t.show(out.value), out.new_self.map(|s| t.show(s))),
+            Err(e) => (std::format!("error: {}", e.0), None),
+        }
+    }
+
+    #[test]
+    fn universal_and_range_methods() {
+        let mut t = TestEnv::new();
+        let (one, four) = (t.int(1), t.int(4));
+        let r = crate::places::range_new(&mut t, one, four, false);
+        let r = t.keep(r);
+        assert_eq!(call(&mut t, r, "collect", &[]), "[1, 2, 3]");
+        assert_eq!(call(&mut t, r, "rev", &[]), "[3, 2, 1]");
+        assert_eq!(call(&mut t, r, "sum", &[]), "6");
+        assert_eq!(call(&mut t, r, "len", &[]), "3");
+        assert_eq!(call(&mut t, r, "contains", &[four]), "false");
+        assert_eq!(call(&mut t, r, "iter", &[]), "1..4");
+        assert_eq!(call(&mut t, r, "to_string", &[]), "\"1..4\"");
+        let x = t.float(3.0);
+        assert_eq!(call(&mut t, x, "to_string", &[]), "\"3\"");
+        assert_eq!(call(&mut t, x, "unwrap", &[]), "3.0", "a plain value unwraps to itself");
+        assert_eq!(call(&mut t, 0, "unwrap", &[]), "error: Unknown nil method: unwrap");
+        assert_eq!(call(&mut t, 0, "to_string", &[]), "\"nil\"");
+        let b = t.bool(true);
+        assert_eq!(call(&mut t, b, "frob", &[]), "error: Unknown boolean method: frob");
+        let tup = crate::env::tuple(&mut t, &[Val::Int(1), Val::Int(2)]);
+        let tup = t.keep(tup);
+        assert_eq!(call(&mut t, tup, "len", &[]), "2");
+        assert_eq!(call(&mut t, tup, "frob", &[]), "error: Unknown tuple method: frob");
+        let d = t.dict();
+        assert_eq!(call(&mut t, d, "frob", &[]), "error: Unknown dict method: frob");
+        let s = t.str("ab");
+        let open = crate::places::range_new(&mut t, 0, s, true);
+        let open = t.keep(open);
+        assert_eq!(call(&mut t, open, "contains", &[s]), "true");
+        assert_eq!(call(&mut t, open, "map", &[s]), "error: Unknown range method: map");
+    }
+}

@@ -104,6 +104,7 @@ mod tests {
 
     #[test]
     fn number_methods() {
+        extern crate std;
         let mut t = TestEnv::new();
         let five = t.int(-5);
         let x = t.float(2.5);
@@ -123,7 +124,7 @@ mod tests {
         assert_eq!(call(&mut t, two, "checked_mul", &[two]), "Some(4)");
         assert_eq!(call(&mut t, big, "wrapping_add", &[two]), "-9223372036854775807");
         assert_eq!(call(&mut t, five, "signum", &[]), "-1");
-        assert_eq!(call(&mut t, x, "log", &[]), (2.5f64).ln().to_string());
+        assert_eq!(call(&mut t, x, "log", &[]), std::format!("{}", 2.5f64.ln()));
         assert_eq!(call(&mut t, x, "fract", &[]), "0.5");
         let min = t.int(i64::MIN);
         assert_eq!(call(&mut t, min, "abs", &[]), "error: Runtime error: Integer overflow in abs");

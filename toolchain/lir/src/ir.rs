@@ -178,6 +178,10 @@ pub enum UnOp {
     RefBits,
     /// Wraps to the low 32 bits.
     I64ToI32,
+    /// Sign-extends the low 8, 16 or 32 bits (Rust's `as i8/i16/i32`).
+    I64Extend8S,
+    I64Extend16S,
+    I64Extend32S,
     /// Reinterprets an int slot's bits as a float.
     BitsToF64,
     /// The low 32 bits of an int slot as a reference.
@@ -196,7 +200,7 @@ impl UnOp {
     pub fn types(self) -> (Ty, Ty) {
         use UnOp::*;
         match self {
-            I64NegChk => (Ty::I64, Ty::I64),
+            I64NegChk | I64Extend8S | I64Extend16S | I64Extend32S => (Ty::I64, Ty::I64),
             F64Neg | F64Sqrt | F64Abs | F64Floor | F64Ceil | F64Trunc | F64Nearest => (Ty::F64, Ty::F64),
             I32Eqz => (Ty::I32, Ty::I32),
             I64ToF64 => (Ty::I64, Ty::F64),

@@ -65,6 +65,7 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_error", [Ref, I32, I32], None, false),
     sig!("rt_call", [Ref, Ref, I32], Some(Ref), true),
     sig!("rt_truthy", [Ref], Some(I32), false),
+    sig!("rt_cast", [Ref, I32, I32], Some(Ref), true),
     sig!("rt_dyn_bitnot", [Ref, I32], Some(Ref), true),
     sig!("rt_dict_new", [], Some(Ref), true),
     sig!("rt_dict_set", [Ref, Ref, Ref, I32], None, true),
@@ -98,6 +99,41 @@ pub mod arith {
 pub mod index_of {
     pub const ARRAY: i32 = 0;
     pub const TUPLE: i32 = 1;
+}
+
+/// Target kinds of `rt_cast` (the VM's `CastKind` numbering).
+pub mod cast {
+    pub const FLOAT: i32 = 0;
+    pub const I64: i32 = 1;
+    pub const I32: i32 = 2;
+    pub const I16: i32 = 3;
+    pub const I8: i32 = 4;
+    pub const U64: i32 = 5;
+    pub const U32: i32 = 6;
+    pub const U16: i32 = 7;
+    pub const U8: i32 = 8;
+    pub const STR: i32 = 9;
+    pub const BOOL: i32 = 10;
+    pub const CHAR: i32 = 11;
+
+    /// The kind for a type name after `as`; `None` for user types (a no-op cast).
+    pub fn of(name: &str) -> Option<i32> {
+        Some(match name {
+            "f64" | "f32" => FLOAT,
+            "i64" | "isize" | "i128" | "int" => I64,
+            "i32" => I32,
+            "i16" => I16,
+            "i8" => I8,
+            "u64" | "usize" | "u128" => U64,
+            "u32" => U32,
+            "u16" => U16,
+            "u8" => U8,
+            "String" | "str" => STR,
+            "bool" => BOOL,
+            "char" => CHAR,
+            _ => return None,
+        })
+    }
 }
 
 /// Modes of `rt_fmt` (the VM's `format::Mode`).

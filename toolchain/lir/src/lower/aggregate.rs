@@ -366,8 +366,25 @@ impl<'a> FnLower<'_, 'a> {
                         return u;
                     }
                 }
-                self.unsupported(e.span, "mutating a field of a value whose type is not known statically");
-                self.zero(rep(&e.ty))
+                // By name, through the runtime.
+                let o = self.place_unique(obj);
+                let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+                let n = self.name_const(name);
+                let loc = self.loc_const(e.span);
+                let v = self.call_rt_value("rt_get_field", vec![o, n, loc]);
+                let u = self.call_rt_value("rt_make_unique", vec![v]);
+                self.call_rt("rt_set_field", vec![o, n, u, loc]);
+                self.coerce(u, &hir::Ty::Dyn, &e.ty, e.span)
+            }
+            E::Index(obj, idx) if !(matches!(obj.ty, hir::Ty::Array(_)) && idx.ty == hir::Ty::Int) => {
+                let o = self.place_unique(obj);
+                let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+                let i = self.expr_as(idx, &hir::Ty::Dyn);
+                let loc = self.loc_const(e.span);
+                let v = self.call_rt_value("rt_index", vec![o, i, loc]);
+                let u = self.call_rt_value("rt_make_unique", vec![v]);
+                self.call_rt("rt_set_index", vec![o, i, u, loc]);
+                self.coerce(u, &hir::Ty::Dyn, &e.ty, e.span)
             }
             E::Index(obj, idx) if matches!(obj.ty, hir::Ty::Array(_)) && idx.ty == hir::Ty::Int => {
                 let hir::Ty::Array(elem) = &obj.ty else { unreachable!() };
@@ -401,12 +418,19 @@ impl<'a> FnLower<'_, 'a> {
     pub(super) fn assign_into(&mut self, place: &'a hir::Place, op: Option<ruchy_syntax::ast::BinOp>, value: &'a hir::Expr, span: Span) {
         match place {
             hir::Place::Field(obj, name) => {
-                let hir::Ty::Struct(def) = obj.ty else {
-                    self.unsupported(span, "assigning a field of a value whose type is not known statically");
-                    return;
+                let typed = match obj.ty {
+                    hir::Ty::Struct(def) => self.m.program.structs[def as usize].fields.iter().position(|f| f == name).map(|fi| (def, fi)),
+                    _ => None,
                 };
-                let Some(fi) = self.m.program.structs[def as usize].fields.iter().position(|f| f == name) else {
-                    self.unsupported(span, "assigning an unknown field");
+                let Some((def, fi)) = typed else {
+                    // By name, through the runtime (structs and dicts).
+                    let o = self.place_unique(obj);
+                    let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+                    let n = self.name_const(name);
+                    let loc = self.loc_const(span);
+                    let read = |s: &mut Self| s.call_rt_value("rt_get_field", vec![o, n, loc]);
+                    let v = self.compound_kept(op, read, &hir::Ty::Dyn, value, span);
+                    self.call_rt("rt_set_field", vec![o, n, v, loc]);
                     return;
                 };
                 let ft = field_ty(self.m.program, def, fi);
@@ -530,7 +554,7 @@ impl<'a> FnLower<'_, 'a> {
     /// Any other method: the runtime's dispatcher on dynamic values.
     fn generic_method(&mut self, recv: &'a hir::Expr, name: &str, args: &'a [hir::Expr], e: &hir::Expr) -> VarId {
         let mutating = BUILTIN_MUTATORS.contains(&name);
-        if mutating && !matches!(recv.kind, E::Local(_) | E::Global(_) | E::Capture(_)) && !matches!(recv.ty, hir::Ty::Array(_)) {
+        if mutating && !can_write_back(recv) {
             self.unsupported(e.span, &format!("`{name}` on this receiver"));
             return self.zero(rep(&e.ty));
         }
@@ -542,7 +566,7 @@ impl<'a> FnLower<'_, 'a> {
         let v = self.call_rt_value("rt_method", vec![r, n, argv, loc]);
         // Methods such as `map` call closures, which may throw.
         self.check_pending();
-        if mutating && matches!(recv.kind, E::Local(_) | E::Global(_) | E::Capture(_)) {
+        if mutating {
             // The runtime may have replaced the receiver (strings are
             // immutable objects, so `push_str` makes a new one); it hands
             // the receiver's final value over through `rt_take_self`.
@@ -552,7 +576,8 @@ impl<'a> FnLower<'_, 'a> {
         self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
     }
 
-    /// Stores a (dynamic) value back into a local or global place.
+    /// Stores a (dynamic) value back into the place a receiver came from
+    /// (see [`can_write_back`]); temporaries need nothing.
     fn write_back(&mut self, place: &'a hir::Expr, v: VarId) {
         match &place.kind {
             E::Local(id) => {
@@ -569,8 +594,50 @@ impl<'a> FnLower<'_, 'a> {
                 let cell = self.capture_cell(*i);
                 self.emit(Inst::Store { mem: Mem::Ref, addr: cell, offset: l::field_offset(0), value: v });
             }
-            _ => unreachable!("only locals, globals and captures are written back"),
+            E::Field(obj, name) => {
+                let o = self.place_unique(obj);
+                let typed = match obj.ty {
+                    hir::Ty::Struct(def) => self.m.program.structs[def as usize].fields.iter().position(|f| f == name).map(|fi| (def, fi)),
+                    _ => None,
+                };
+                match typed {
+                    Some((def, fi)) => {
+                        let ft = field_ty(self.m.program, def, fi);
+                        let v = self.coerce(v, &hir::Ty::Dyn, &ft, place.span);
+                        self.store(o, l::field_offset(fi as u32), v);
+                    }
+                    None => {
+                        let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+                        let n = self.name_const(name);
+                        let loc = self.loc_const(place.span);
+                        self.call_rt("rt_set_field", vec![o, n, v, loc]);
+                    }
+                }
+            }
+            E::Index(obj, idx) => {
+                let o = self.place_unique(obj);
+                let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+                let i = self.expr_as(idx, &hir::Ty::Dyn);
+                let loc = self.loc_const(place.span);
+                self.call_rt("rt_set_index", vec![o, i, v, loc]);
+            }
+            _ => {}
         }
+    }
+}
+
+/// Whether the receiver of a mutating method is a place its final value can
+/// be stored back into without evaluating anything twice: variables,
+/// fields of such places, and elements at a variable or constant index.
+/// Anything else is a temporary (nothing to store back) unless it reads a
+/// place through a computation we would have to repeat.
+fn can_write_back(e: &hir::Expr) -> bool {
+    match &e.kind {
+        E::Local(_) | E::Global(_) | E::Capture(_) => true,
+        E::Field(obj, _) => can_write_back(obj),
+        E::Index(obj, idx) => can_write_back(obj) && matches!(idx.kind, E::Local(_) | E::Const(_)),
+        E::TupleIndex(..) => false,
+        _ => !super::aggregate::needs_share(e),
     }
 }
 

@@ -610,37 +610,64 @@ impl<'m, 'a> FnLower<'m, 'a> {
         self.binary(BinOp::I32And, r, ordered, span)
     }
 
-    /// `&&`/`||` on bools, short-circuiting.
+    /// `&&`/`||`, short-circuiting. On bools a plain branch; otherwise the
+    /// VM's rule: the result is one of the operands (`a && b` is `b` when
+    /// `a` is truthy, else `a`).
     fn logic(&mut self, and: bool, a: &'a hir::Expr, b: &'a hir::Expr, e: &hir::Expr) -> VarId {
-        if a.ty != hir::Ty::Bool || b.ty != hir::Ty::Bool {
-            self.unsupported(e.span, "`&&`/`||` on values that are not bools");
-            return self.zero(rep(&e.ty));
-        }
-        let dst = self.var(Ty::I32);
-        let x = self.expr(a);
+        let bools = a.ty == hir::Ty::Bool && b.ty == hir::Ty::Bool;
+        let (ty, t) = if bools { (Ty::I32, hir::Ty::Bool) } else { (Ty::Ref, hir::Ty::Dyn) };
+        let dst = self.var(ty);
+        let x = self.expr_as(a, &t);
+        let test = if bools { x } else { self.call_rt_value("rt_truthy", vec![x]) };
         let rhs = self.nested(Label::Other, |s| {
-            let y = s.expr(b);
+            let y = s.expr_as(b, &t);
             s.emit(Inst::Copy { dst, src: y });
         });
         let keep = vec![Inst::Copy { dst, src: x }];
         let (then, else_) = if and { (rhs, keep) } else { (keep, rhs) };
-        self.emit(Inst::If { cond: x, then, else_ });
-        self.coerce(dst, &hir::Ty::Bool, &e.ty, e.span)
+        self.emit(Inst::If { cond: test, then, else_ });
+        self.coerce(dst, &t, &e.ty, e.span)
     }
 
+    /// `x as T`: numeric casts inline (Rust's `as`: truncating, saturating
+    /// from floats, wrapping to narrower ints); anything else through the
+    /// runtime; a user type name is no cast at all (as in the VM).
     fn cast(&mut self, x: &'a hir::Expr, ty: &str, e: &hir::Expr) -> VarId {
+        use rt::cast as k;
         let v = self.expr(x);
-        let to_int = matches!(ty, "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize");
-        match (&x.ty, to_int, ty) {
-            (hir::Ty::Int, true, "i64" | "isize" | "usize" | "u64" | "i128" | "u128") => v,
-            (hir::Ty::Float, true, "i64" | "isize") => self.unary(UnOp::F64ToI64, v, e.span),
-            (hir::Ty::Int, false, "f64" | "f32") => self.unary(UnOp::I64ToF64, v, e.span),
-            (hir::Ty::Float, false, "f64") => v,
-            _ => {
-                self.unsupported(e.span, &format!("`as {ty}` on this value"));
-                self.zero(rep(&e.ty))
+        let Some(kind) = k::of(ty) else { return self.coerce(v, &x.ty, &e.ty, e.span) };
+        let int = match (&x.ty, kind) {
+            (hir::Ty::Int, _) => Some(v),
+            (hir::Ty::Float, k::I64..=k::U8) => Some(self.unary(UnOp::F64ToI64, v, e.span)),
+            (hir::Ty::Bool, k::I64..=k::U8) => Some(self.unary(UnOp::I32ToI64, v, e.span)),
+            _ => None,
+        };
+        let r = match (int, kind, &x.ty) {
+            (Some(n), k::FLOAT, _) => Some((self.unary(UnOp::I64ToF64, n, e.span), hir::Ty::Float)),
+            (_, k::FLOAT, hir::Ty::Float) => Some((v, hir::Ty::Float)),
+            (Some(n), k::I64 | k::U64, _) => Some((n, hir::Ty::Int)),
+            (Some(n), k::I32, _) => Some((self.unary(UnOp::I64Extend32S, n, e.span), hir::Ty::Int)),
+            (Some(n), k::I16, _) => Some((self.unary(UnOp::I64Extend16S, n, e.span), hir::Ty::Int)),
+            (Some(n), k::I8, _) => Some((self.unary(UnOp::I64Extend8S, n, e.span), hir::Ty::Int)),
+            (Some(n), k::U32 | k::U16 | k::U8, _) => {
+                let mask = match kind {
+                    k::U32 => 0xffff_ffff,
+                    k::U16 => 0xffff,
+                    _ => 0xff,
+                };
+                let m = self.konst(Lit::I64(mask));
+                Some((self.binary(BinOp::I64And, n, m, e.span), hir::Ty::Int))
             }
+            _ => None,
+        };
+        if let Some((r, rty)) = r {
+            return self.coerce(r, &rty, &e.ty, e.span);
         }
+        let d = self.coerce(v, &x.ty, &hir::Ty::Dyn, x.span);
+        let kind = self.konst(Lit::I32(kind));
+        let loc = self.loc_const(e.span);
+        let r = self.call_rt_value("rt_cast", vec![d, kind, loc]);
+        self.coerce(r, &hir::Ty::Dyn, &e.ty, e.span)
     }
 
     // ----- places -----------------------------------------------------------
@@ -740,21 +767,17 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 self.print_values(args, fd, newline);
                 self.nil()
             }
-            Builtin::Sqrt | Builtin::Floor | Builtin::Ceil | Builtin::Round | Builtin::Abs if args.len() == 1 && args[0].ty == hir::Ty::Float => {
+            Builtin::Sqrt | Builtin::Abs if args.len() == 1 && args[0].ty == hir::Ty::Float => {
                 let x = self.expr(&args[0]);
-                let op = match b {
-                    Builtin::Sqrt => UnOp::F64Sqrt,
-                    Builtin::Floor => UnOp::F64Floor,
-                    Builtin::Ceil => UnOp::F64Ceil,
-                    Builtin::Abs => UnOp::F64Abs,
-                    _ => UnOp::F64Nearest,
-                };
-                if b == Builtin::Round {
-                    self.unsupported(e.span, "round()");
-                }
-                let r = self.unary(op, x, e.span);
-                let rty = if matches!(b, Builtin::Sqrt | Builtin::Abs) { hir::Ty::Float } else { e.ty.clone() };
-                self.coerce(r, &rty, &e.ty, e.span)
+                let r = self.unary(if b == Builtin::Sqrt { UnOp::F64Sqrt } else { UnOp::F64Abs }, x, e.span);
+                self.coerce(r, &hir::Ty::Float, &e.ty, e.span)
+            }
+            // `floor(x)`/`ceil(x)` give ints (the VM's `rounding`).
+            Builtin::Floor | Builtin::Ceil if args.len() == 1 && args[0].ty == hir::Ty::Float => {
+                let x = self.expr(&args[0]);
+                let r = self.unary(if b == Builtin::Floor { UnOp::F64Floor } else { UnOp::F64Ceil }, x, e.span);
+                let n = self.unary(UnOp::F64ToI64, r, e.span);
+                self.coerce(n, &hir::Ty::Int, &e.ty, e.span)
             }
             _ => {
                 // Everything else: the runtime's built-in dispatcher, by the

@@ -116,6 +116,9 @@ pub fn unary(op: UnOp, a: Lit) -> Option<Lit> {
         // A static's address is only fixed by codegen's data layout.
         (RefBits, Lit::Null) => Some(Lit::I64(0)),
         (I64ToI32, Lit::I64(x)) => Some(Lit::I32(x as i32)),
+        (I64Extend8S, Lit::I64(x)) => Some(Lit::I64(x as i8 as i64)),
+        (I64Extend16S, Lit::I64(x)) => Some(Lit::I64(x as i16 as i64)),
+        (I64Extend32S, Lit::I64(x)) => Some(Lit::I64(x as i32 as i64)),
         (BitsToF64, Lit::I64(x)) => float(f64::from_bits(x as u64)),
         // Only the nil reference has an address known before codegen.
         (BitsToRef, Lit::I64(0)) => Some(Lit::Null),
