@@ -2,6 +2,7 @@
 //! writes through them.
 
 use crate::io::Sink;
+use alloc::vec::Vec;
 
 /// A WASI `ciovec`: one buffer of a gather write.
 #[repr(C)]
@@ -10,10 +11,78 @@ struct Ciovec {
     len: usize,
 }
 
+/// A WASI `iovec`: one buffer of a scatter read.
+#[repr(C)]
+struct Iovec {
+    buf: *mut u8,
+    len: usize,
+}
+
 #[link(wasm_import_module = "wasi_snapshot_preview1")]
 unsafe extern "C" {
     fn fd_write(fd: i32, iovs: *const Ciovec, iovs_len: i32, nwritten: *mut i32) -> i32;
+    fn fd_read(fd: i32, iovs: *const Iovec, iovs_len: i32, nread: *mut i32) -> i32;
+    fn clock_time_get(id: i32, precision: i64, time: *mut u64) -> i32;
     fn proc_exit(code: i32) -> !;
+}
+
+/// Milliseconds since the Unix epoch (`timestamp()`), 0 if the clock is
+/// unavailable.
+pub fn now_ms() -> i64 {
+    let mut ns = 0u64;
+    // SAFETY: `ns` is a valid out slot; clock 0 is the realtime clock.
+    let err = unsafe { clock_time_get(0, 1_000_000, &mut ns) };
+    if err != 0 {
+        return 0;
+    }
+    (ns / 1_000_000) as i64
+}
+
+/// Bytes read from stdin and not yet consumed by `read_line`.
+struct Stdin {
+    buf: [u8; 4096],
+    pos: usize,
+    len: usize,
+    eof: bool,
+}
+
+static mut STDIN: Stdin = Stdin { buf: [0; 4096], pos: 0, len: 0, eof: false };
+
+/// One line of stdin including its `\n` (none at end of input; empty once
+/// the input is exhausted), read in 4 KiB blocks.
+pub fn read_line() -> Vec<u8> {
+    // SAFETY: single-threaded; the only reference to `STDIN`.
+    let input = unsafe { &mut *(&raw mut STDIN) };
+    let mut line = Vec::new();
+    loop {
+        if input.pos == input.len {
+            if input.eof {
+                return line;
+            }
+            let iov = Iovec { buf: input.buf.as_mut_ptr(), len: input.buf.len() };
+            let mut n = 0i32;
+            // SAFETY: `iov` describes `input.buf`; `n` is a valid out slot.
+            let err = unsafe { fd_read(0, &iov, 1, &mut n) };
+            if err != 0 || n <= 0 {
+                input.eof = true;
+                return line;
+            }
+            input.pos = 0;
+            input.len = n as usize;
+        }
+        let chunk = &input.buf[input.pos..input.len];
+        match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                line.extend_from_slice(&chunk[..=i]);
+                input.pos += i + 1;
+                return line;
+            }
+            None => {
+                line.extend_from_slice(chunk);
+                input.pos = input.len;
+            }
+        }
+    }
 }
 
 /// Ends the process with `code`.

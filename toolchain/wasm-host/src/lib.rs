@@ -2,7 +2,8 @@
 //! wasmtime: `ruchy-wasm run --wasm`, and the tests that compare the wasm
 //! tier with the VM.
 
-use wasmtime::{Config, Engine, Linker, Module, Store};
+use std::time::{Duration, Instant};
+use wasmtime::{Caller, Config, Engine, Linker, Module, Store};
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
@@ -85,4 +86,80 @@ fn on_big_stack<R: Send>(wasm: &[u8], args: &[String], f: impl FnOnce(&[u8], &[S
             .join()
             .expect("the wasm runner thread panicked")
     })
+}
+
+/// A module compiled once and run any number of times, each run timed
+/// separately from compilation: the wasm-tier benchmarks
+/// (`benches/wasm/run.sh`, the `ruchy-wasm-bench` binary).
+///
+/// Same engine settings as [`run_inherit`] / [`run_captured`] (WASI preview 1,
+/// a big wasm stack, the module's `_start` called on a big native stack).
+/// Besides WASI it also defines `env.abort(msg, file, line, col)` (the
+/// AssemblyScript runtime's abort hook) as a trap, so AssemblyScript modules
+/// built with the default `--use abort` run too.
+pub struct Precompiled {
+    engine: Engine,
+    module: Module,
+}
+
+impl Precompiled {
+    /// Compiles `wasm` (Cranelift); returns the module and the compile time.
+    pub fn new(wasm: &[u8]) -> Result<(Precompiled, Duration), String> {
+        let engine = engine()?;
+        let t0 = Instant::now();
+        let module = Module::new(&engine, wasm).map_err(|e| format!("invalid module: {e:#}"))?;
+        Ok((Precompiled { engine, module }, t0.elapsed()))
+    }
+
+    /// Instantiates the module and calls `_start`; the duration covers
+    /// instantiation and execution only. With `capture`, stdout and stderr
+    /// are collected into the [`Output`], else they go to the process's own.
+    pub fn run(&self, capture: bool) -> Result<(Output, Duration), String> {
+        let out = MemoryOutputPipe::new(usize::MAX);
+        let err = MemoryOutputPipe::new(usize::MAX);
+        let stdio = if capture { Stdio::Capture(out.clone(), err.clone()) } else { Stdio::Inherit };
+        let (code, elapsed) = on_big_stack(&[], &[], |_, _| self.run_here(&stdio))?;
+        let output = if capture { Output { stdout: out.contents().to_vec(), stderr: err.contents().to_vec(), code } } else { Output { stdout: Vec::new(), stderr: Vec::new(), code } };
+        Ok((output, elapsed))
+    }
+
+    fn run_here(&self, stdio: &Stdio) -> Result<(i32, Duration), String> {
+        let mut linker: Linker<WasiP1Ctx> = Linker::new(&self.engine);
+        p1::add_to_linker_sync(&mut linker, |cx| cx).map_err(|e| e.to_string())?;
+        linker
+            .func_wrap("env", "abort", |_: Caller<'_, WasiP1Ctx>, _msg: i32, _file: i32, line: i32, col: i32| -> wasmtime::Result<()> {
+                Err(wasmtime::format_err!("abort() called at line {line}, column {col}"))
+            })
+            .map_err(|e| e.to_string())?;
+        let mut builder = WasiCtxBuilder::new();
+        builder.args(&["main.wasm"]);
+        match stdio {
+            Stdio::Inherit => {
+                builder.inherit_stdio();
+            }
+            Stdio::Capture(out, err) => {
+                builder.stdout(out.clone()).stderr(err.clone());
+            }
+        }
+        let mut store = Store::new(&self.engine, builder.build_p1());
+        let t0 = Instant::now();
+        let instance = linker.instantiate(&mut store, &self.module).map_err(|e| format!("cannot instantiate: {e:#}"))?;
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start").map_err(|e| format!("no _start: {e}"))?;
+        let code = match start.call(&mut store, ()) {
+            Ok(()) => 0,
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(exit) => exit.0,
+                None => return Err(format!("wasm trap: {e:#}")),
+            },
+        };
+        Ok((code, t0.elapsed()))
+    }
+}
+
+/// Compiles and runs `wasm` once, timing compilation and execution
+/// separately: `(output, compile time, run time)`. See [`Precompiled`].
+pub fn run_timed(wasm: &[u8], capture: bool) -> Result<(Output, Duration, Duration), String> {
+    let (module, compile) = Precompiled::new(wasm)?;
+    let (output, run) = module.run(capture)?;
+    Ok((output, compile, run))
 }
