@@ -8,12 +8,14 @@
 //! allocations, and a violation becomes an "internal runtime error" instead
 //! of two aliasing `&mut`s.
 
+mod dynamic;
+pub mod exceptions;
 mod exports;
 mod wasi;
 
 use crate::heap::{Heap, Shadow};
 use crate::io::{self, Location, Output};
-use crate::layout::{BOX_BOOL, SHADOW_BYTES, SHADOW_RESERVE, SHADOW_SLOT};
+use crate::layout::{meta, BOX_BOOL, OPTION_ENUM, SHADOW_BYTES, SHADOW_RESERVE, SHADOW_SLOT, VARIANT};
 use core::alloc::{GlobalAlloc, Layout};
 use wasi::WasiSink;
 
@@ -52,6 +54,19 @@ pub static RT_TRUE: BoolObject = BoolObject { meta: BOX_BOOL, len: 0, value: 1, 
 #[no_mangle]
 pub static RT_FALSE: BoolObject = BoolObject { meta: BOX_BOOL, len: 0, value: 0, pad: 0 };
 
+/// A static aggregate without fields (the runtime's `None`).
+#[repr(C, align(8))]
+pub struct UnitObject {
+    meta: u32,
+    len: u32,
+    aux: u32,
+    reserved: u32,
+    kinds: u64,
+}
+
+/// The `None` the runtime's own Options use (`get`, `pop`, `find`, …).
+static RT_NONE: UnitObject = UnitObject { meta: meta(VARIANT, OPTION_ENUM), len: 0, aux: 0, reserved: 0, kinds: 0 };
+
 static mut HEAP: Heap = Heap::new();
 static mut HEAP_BUSY: bool = false;
 static mut OUT: Output = Output::new();
@@ -77,6 +92,7 @@ fn with_heap<R>(f: impl FnOnce(&mut Heap) -> R) -> R {
         if !heap.is_initialized() {
             heap.init(Shadow { base: (&raw const RT_SHADOW) as u32, sp_addr: (&raw const RT_SHADOW_SP) as u32 });
             heap.set_bool_objects((&raw const RT_FALSE) as u32, (&raw const RT_TRUE) as u32);
+            heap.set_none_object((&raw const RT_NONE) as u32);
         }
         let result = f(heap);
         HEAP_BUSY = false;
@@ -100,6 +116,55 @@ fn file() -> u32 {
 fn types() -> u32 {
     // SAFETY: as above.
     unsafe { TYPES }
+}
+
+/// The wasm host of the runtime's operations (`env::Env`): the global heap,
+/// closures through the function table, WASI for input, output and time.
+pub struct WasmEnv;
+
+/// State of `random()`'s generator.
+static mut RNG: u64 = crate::env::RNG_SEED;
+
+impl crate::env::Env for WasmEnv {
+    fn heap<R>(&mut self, f: impl FnOnce(&mut Heap) -> R) -> R {
+        with_heap(f)
+    }
+
+    fn types(&self) -> u32 {
+        types()
+    }
+
+    fn call_entry(&mut self, f: u32, argv: u32, loc: u32) -> u32 {
+        let index = crate::value::aux(f) as usize;
+        // SAFETY: on wasm32 a function pointer is its index in the function
+        // table, and codegen stores the index of an entry point with this
+        // signature in every closure's `aux` (a wrong one traps in
+        // `call_indirect`'s signature check).
+        let entry = unsafe { core::mem::transmute::<usize, extern "C" fn(i32, i32, i32) -> i32>(index) };
+        entry(f as i32, argv as i32, loc as i32) as u32
+    }
+
+    fn write(&mut self, fd: u32, bytes: &[u8]) {
+        with_output(|out, sink| out.print(sink, fd, bytes));
+    }
+
+    fn flush(&mut self) {
+        with_output(|out, sink| out.flush(sink));
+    }
+
+    fn read_line(&mut self) -> alloc::vec::Vec<u8> {
+        wasi::read_line()
+    }
+
+    fn now_ms(&mut self) -> i64 {
+        wasi::now_ms()
+    }
+
+    fn rng_state(&mut self) -> &mut u64 {
+        let rng = &raw mut RNG;
+        // SAFETY: single-threaded; the one reference to `RNG` at a time.
+        unsafe { &mut *rng }
+    }
 }
 
 /// Flushes stdout, reports a runtime error the way the VM does, and exits

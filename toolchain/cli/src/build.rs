@@ -25,6 +25,9 @@ fn options(opt: &OptFlags) -> Result<ruchy_lir::Options, u8> {
     }
     let mut o = ruchy_lir::Options::at(level);
     o.print_after = opt.print_after.clone();
+    if opt.no_simd {
+        o.simd = false;
+    }
     Ok(o)
 }
 
@@ -89,7 +92,10 @@ pub fn build(path: &Path, out_dir: Option<&Path>, targets: &[Target], emit: Opti
     let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "main".into());
     let dir = out_dir.unwrap_or(Path::new("."));
     let size = wasm.len();
-    let flags = vec![format!("-O{}", opt.level)];
+    let mut flags = vec![format!("-O{}", opt.level)];
+    if opt.no_simd {
+        flags.push("--no-simd".into());
+    }
     let files = bundle::bundle(&name, wasm, targets, &flags);
     let written = std::fs::create_dir_all(dir).and_then(|_| files.iter().try_for_each(|f| std::fs::write(dir.join(&f.name), &f.bytes)));
     if let Err(e) = written {

@@ -65,6 +65,9 @@ pub(crate) struct OptFlags {
     /// Print the target IR after this pass (lower, const_fold, copy_prop, dce, roots).
     #[arg(long, value_name = "PASS")]
     pub print_after: Option<String>,
+    /// Do not use 128-bit vector loops.
+    #[arg(long)]
+    pub no_simd: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -109,7 +112,7 @@ fn main() -> ExitCode {
         Command::Run { file, emit, wasm: true, opt, .. } => build::run_wasm(&file, emit, &opt),
         Command::Build { file, out_dir, target, emit, opt } => build::build(&file, out_dir.as_deref(), &BuildTarget::bundle_targets(&target), emit, &opt),
         Command::Run { file, emit, gc_stats, wasm: false, opt } => drive(&file, emit, true, gc_stats, &opt),
-        Command::Check { file, emit } => drive(&file, emit, false, false, &OptFlags { level: "2".into(), print_after: None }),
+        Command::Check { file, emit } => drive(&file, emit, false, false, &OptFlags { level: "2".into(), print_after: None, no_simd: false }),
     });
     match handle.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),

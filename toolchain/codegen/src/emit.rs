@@ -43,6 +43,8 @@ pub struct Cx<'a> {
     /// A helper function `(a, b, loc) -> a * b` that reports overflow.
     pub mul_checked: FunctionId,
     pub table: &'a crate::TableLayout,
+    /// SIMD intrinsics built for this module, by name.
+    pub intrinsics: &'a std::collections::HashMap<&'static str, FunctionId>,
 }
 
 /// Per-function state: wasm locals of the LIR variables and scratch locals.
@@ -148,7 +150,10 @@ impl FnCx<'_> {
                 }
                 b.call(match callee {
                     Callee::Func(id) => self.cx.funcs[*id as usize],
-                    Callee::Runtime(name) => self.cx.rt.func(name),
+                    Callee::Runtime(name) => match self.cx.intrinsics.get(name) {
+                        Some(&f) => f,
+                        None => self.cx.rt.func(name),
+                    },
                 });
                 if let Some(d) = dst {
                     b.local_set(self.local(*d));

@@ -12,6 +12,7 @@ pub mod bundle;
 pub mod data;
 pub mod emit;
 pub mod runtime;
+pub mod simd;
 
 use data::Data;
 use emit::{Cx, FnCx, GlobalHome, Messages};
@@ -62,7 +63,8 @@ pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String
     let depth = module.globals.add_local(ValType::I32, true, false, ConstExpr::Value(walrus::ir::Value::I32(0)));
     let mul_checked = emit::build_mul_checked(&mut module, &rt, msgs.mul);
     let funcs = declare_funcs(&mut module, m);
-    let cx = Cx { rt: &rt, funcs: &funcs, globals: &globals, statics: &statics, msgs: &msgs, depth, mul_checked, table: &table };
+    let intrinsics = build_intrinsics(&mut module, &rt, m)?;
+    let cx = Cx { rt: &rt, funcs: &funcs, globals: &globals, statics: &statics, msgs: &msgs, depth, mul_checked, table: &table, intrinsics: &intrinsics };
     let mut stats = Stats { functions: m.funcs.len(), ..Stats::default() };
     for (i, f) in m.funcs.iter().enumerate() {
         let locals = build_func(&mut module, &cx, funcs[i], f);
@@ -85,6 +87,26 @@ pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String
     module.exports.add("ruchy_stack_overflow", rt.func("rt_shadow_overflow"));
     walrus::passes::gc::run(&mut module);
     Ok((module.emit_wasm(), stats))
+}
+
+/// Builds the SIMD intrinsics the module calls.
+fn build_intrinsics(module: &mut Module, rt: &Runtime, m: &ir::Module) -> Result<std::collections::HashMap<&'static str, FunctionId>, String> {
+    let mut used = std::collections::BTreeSet::new();
+    for f in &m.funcs {
+        ir::walk(&f.body, &mut |i| {
+            if let Inst::Call { callee: Callee::Runtime(n), .. } = i {
+                if ruchy_lir::rt::is_intrinsic(n) {
+                    used.insert(*n);
+                }
+            }
+        });
+    }
+    let mut built = std::collections::HashMap::new();
+    for name in used {
+        let id = simd::build(module, rt.memory, name).ok_or_else(|| format!("no builder for the intrinsic {name}"))?;
+        built.insert(name, id);
+    }
+    Ok(built)
 }
 
 /// Where closure entry points sit in the function table.
@@ -148,32 +170,40 @@ fn place_data(module: &mut Module, rt: &Runtime, data: &Data) {
 /// Scalar globals become wasm globals; reference globals get the bottom
 /// slots of the shadow stack, where the collector sees them (`_start`
 /// reserves them before anything runs).
+/// Scalar globals become wasm globals; reference globals get the bottom
+/// slots of the shadow stack, where the collector sees them (`_start`
+/// reserves them before anything runs): the thrown exception value first
+/// (slot 0, `ABI.md`), then the program's reference globals. The other
+/// exception state lives in runtime statics.
 fn declare_globals(module: &mut Module, rt: &Runtime, m: &ir::Module) -> Result<Vec<GlobalHome>, String> {
-    let mut next_slot = 0;
+    let mut next_slot = 1;
     m.globals
         .iter()
         .map(|g| {
             Ok(match (g.kind, g.ty) {
-            (ir::GlobalKind::RuntimeStatic(name), _) => GlobalHome::Slot(rt.static_addr(name)?),
-            (_, Ty::Ref) => {
-                next_slot += 1;
-                GlobalHome::Slot(rt.shadow_base + 4 * (next_slot - 1))
-            }
-            (_, t) => {
-                let zero = match t {
-                    Ty::I64 => walrus::ir::Value::I64(0),
-                    Ty::F64 => walrus::ir::Value::F64(0.0),
-                    _ => walrus::ir::Value::I32(0),
-                };
-                GlobalHome::Wasm(module.globals.add_local(wasm_ty(t), true, false, ConstExpr::Value(zero)))
-            }
+                (ir::GlobalKind::RuntimeStatic("RT_EXC_VALUE"), _) => GlobalHome::Slot(rt.shadow_base),
+                (ir::GlobalKind::RuntimeStatic(name), _) => GlobalHome::Slot(rt.static_addr(name)?),
+                (_, Ty::Ref) => {
+                    next_slot += 1;
+                    GlobalHome::Slot(rt.shadow_base + 4 * (next_slot - 1))
+                }
+                (_, t) => {
+                    let zero = match t {
+                        Ty::I64 => walrus::ir::Value::I64(0),
+                        Ty::F64 => walrus::ir::Value::F64(0.0),
+                        _ => walrus::ir::Value::I32(0),
+                    };
+                    GlobalHome::Wasm(module.globals.add_local(wasm_ty(t), true, false, ConstExpr::Value(zero)))
+                }
             })
         })
         .collect()
 }
 
-fn ref_global_count(m: &ir::Module) -> u32 {
-    m.globals.iter().filter(|g| g.ty == Ty::Ref && g.kind == ir::GlobalKind::Program).count() as u32
+/// Shadow slots `_start` reserves: slot 0 (the exception value) and one
+/// per reference global.
+fn reserved_slots(m: &ir::Module) -> u32 {
+    1 + m.globals.iter().filter(|g| g.ty == Ty::Ref && g.kind == ir::GlobalKind::Program).count() as u32
 }
 
 /// Creates every function with a placeholder body so calls can refer to
@@ -226,7 +256,7 @@ fn build_start(module: &mut Module, cx: &Cx, m: &ir::Module, file: u32, types: u
     let mut b = fb.func_body();
     let rt = cx.rt;
     b.call(rt.func("rt_init"));
-    reserve_global_slots(&mut b, rt, ref_global_count(m));
+    reserve_global_slots(&mut b, rt, reserved_slots(m));
     b.i32_const(file as i32).call(rt.func("rt_set_file"));
     b.i32_const(types as i32).call(rt.func("rt_set_types"));
     for f in std::iter::once(m.entry).chain(m.main) {

@@ -31,7 +31,7 @@ pub fn compile_with(
     file: &str,
     opts: &Options,
 ) -> Result<(Module, OptReport), Vec<ruchy_syntax::Diagnostic>> {
-    let mut m = lower::lower(program, src, file)?;
+    let mut m = lower::lower(program, src, file, opts.simd)?;
     check(&m, "lowering");
     let mut lowered = String::new();
     passes::capture(&mut lowered, opts, "lower", None, &m);

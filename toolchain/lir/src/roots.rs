@@ -31,8 +31,11 @@ fn allocates(callee: &Callee) -> bool {
 }
 
 fn insert_in_func(f: &mut Func) {
-    let rooted = rooted_refs(f);
-    let slots = colour(f, &rooted);
+    // The analysis runs on a copy in which calls also "use" the references
+    // behind their `(bits, kind)` arguments (see `with_hidden_uses`).
+    let view = with_hidden_uses(f);
+    let rooted = rooted_refs(&view);
+    let slots = colour(&view, &rooted);
     f.frame_slots = slots.iter().flatten().map(|s| s + 1).max().unwrap_or(0);
     if f.frame_slots == 0 {
         return;
@@ -41,6 +44,42 @@ fn insert_in_func(f: &mut Func) {
     let body = std::mem::take(&mut f.body);
     entry.extend(add_stores(body, &slots));
     f.body = entry;
+}
+
+/// A copy of `f` whose calls list, after their arguments, the references
+/// that arguments were converted from (`RefBits`): a runtime function that
+/// takes a value as `(bits, kind)` reads the object behind it, so that
+/// object must stay rooted until the call returns, though its `ref`
+/// variable is dead once converted.
+fn with_hidden_uses(f: &Func) -> Func {
+    let mut bits_of = std::collections::HashMap::new();
+    walk(&f.body, &mut |i| {
+        if let Inst::Unary { dst, op: UnOp::RefBits, src, .. } = i {
+            bits_of.insert(*dst, *src);
+        }
+    });
+    let mut view = f.clone();
+    if !bits_of.is_empty() {
+        extend_calls(&mut view.body, &bits_of);
+    }
+    view
+}
+
+fn extend_calls(body: &mut [Inst], bits_of: &std::collections::HashMap<VarId, VarId>) {
+    for i in body {
+        match i {
+            Inst::Call { args, .. } => {
+                let hidden: Vec<VarId> = args.iter().filter_map(|a| bits_of.get(a).copied()).collect();
+                args.extend(hidden);
+            }
+            Inst::Block(b) | Inst::Loop(b) => extend_calls(b, bits_of),
+            Inst::If { then, else_, .. } => {
+                extend_calls(then, bits_of);
+                extend_calls(else_, bits_of);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// References live after an allocating call, or passed to one.

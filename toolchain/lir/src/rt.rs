@@ -77,7 +77,34 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_slice", [Ref, I64, I64], Some(Ref), true),
 ];
 
+/// Vector loops codegen provides itself (not runtime exports); see
+/// `lower/simd.rs`. `(dst, a, b, count)` over 8-byte float slots; the `_k`
+/// forms take a float instead of `b` (`k_` forms: the float is the left
+/// operand); `simd_fill64` stores one 64-bit pattern `count` times.
+pub const INTRINSICS: &[RtSig] = &[
+    sig!("simd_f64_add", [I32, I32, I32, I32], None, false),
+    sig!("simd_f64_sub", [I32, I32, I32, I32], None, false),
+    sig!("simd_f64_mul", [I32, I32, I32, I32], None, false),
+    sig!("simd_f64_div", [I32, I32, I32, I32], None, false),
+    sig!("simd_f64_add_k", [I32, I32, F64, I32], None, false),
+    sig!("simd_f64_sub_k", [I32, I32, F64, I32], None, false),
+    sig!("simd_f64_mul_k", [I32, I32, F64, I32], None, false),
+    sig!("simd_f64_div_k", [I32, I32, F64, I32], None, false),
+    sig!("simd_f64_k_add", [I32, I32, F64, I32], None, false),
+    sig!("simd_f64_k_sub", [I32, I32, F64, I32], None, false),
+    sig!("simd_f64_k_mul", [I32, I32, F64, I32], None, false),
+    sig!("simd_f64_k_div", [I32, I32, F64, I32], None, false),
+    sig!("simd_fill64", [I32, I64, I32], None, false),
+];
+
+pub fn is_intrinsic(name: &str) -> bool {
+    INTRINSICS.iter().any(|s| s.name == name)
+}
+
 pub fn lookup(name: &str) -> Option<&'static RtSig> {
+    if let Some(s) = INTRINSICS.iter().find(|s| s.name == name) {
+        return Some(s);
+    }
     RUNTIME.iter().find(|s| s.name == name)
 }
 

@@ -28,7 +28,7 @@ fn try_lower(src: &str, file: &str) -> Option<Module> {
         return None;
     }
     let hir = ruchy_hir::check(&ast).ok()?;
-    ruchy_lir::lower::lower(&hir, src, file).ok()
+    ruchy_lir::lower::lower(&hir, src, file, true).ok()
 }
 
 fn lower(src: &str) -> Module {

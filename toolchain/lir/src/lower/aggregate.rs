@@ -114,16 +114,23 @@ impl<'a> FnLower<'_, 'a> {
         let elem = elem_ty(&e.ty);
         let v = self.expr_as(item, &elem);
         let n = self.expr_as(count, &hir::Ty::Int);
+        let zero = self.konst(Lit::I64(0));
+        let negative = self.binary(BinOp::I64Lt, n, zero, e.span);
+        let msg = self.m.intern(Static::Str("Runtime error: array repeat count must be a non-negative integer".into()));
+        let loc = self.loc(e.span);
+        self.emit(Inst::If { cond: negative, then: vec![Inst::Fail { msg, loc }], else_: vec![] });
+        let bits = self.to_bits(v, item.span);
+        if self.m.simd && self.f.ty(v) != Ty::Ref {
+            return self.simd_fill(slot_kind(&elem), n, bits, e.span);
+        }
         if self.f.ty(v) == Ty::Ref {
             self.call_rt("rt_share", vec![v]);
         }
         let kind = self.konst(Lit::I32(slot_kind(&elem) as i32));
-        let zero = self.konst(Lit::I32(0));
-        let arr = self.call_rt_value("rt_array_new", vec![kind, zero]);
-        let bits = self.to_bits(v, item.span);
+        let none = self.konst(Lit::I32(0));
+        let arr = self.call_rt_value("rt_array_new", vec![kind, none]);
         let i = self.var(Ty::I64);
-        let start = self.konst(Lit::I64(0));
-        self.emit(Inst::Copy { dst: i, src: start });
+        self.emit(Inst::Copy { dst: i, src: zero });
         self.counted_loop(i, n, e.span, |s| {
             s.call_rt("rt_array_push", vec![arr, bits]);
         });

@@ -15,6 +15,7 @@ mod aggregate;
 mod closure;
 mod exceptions;
 mod pattern;
+mod simd;
 
 use crate::ir::*;
 use crate::rt;
@@ -34,8 +35,8 @@ pub fn rep(t: &hir::Ty) -> Ty {
 }
 
 /// Lowers a checked program. `src` and `file` give runtime error locations.
-pub fn lower(program: &hir::Program, src: &str, file: &str) -> Result<Module, Vec<Diagnostic>> {
-    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![], exception_globals: vec![], may_throw: exceptions::may_throw(program) };
+pub fn lower(program: &hir::Program, src: &str, file: &str, simd: bool) -> Result<Module, Vec<Diagnostic>> {
+    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![], exception_globals: vec![], may_throw: exceptions::may_throw(program), simd };
     let mut globals: Vec<Global> = program.globals.iter().map(|g| Global { name: g.name.clone(), ty: rep(&g.ty), kind: GlobalKind::Program }).collect();
     let mut funcs: Vec<Func> = (0..program.funcs.len()).map(|i| FnLower::new(&mut m, i as u32).lower()).collect();
     // Closure entry points requested while lowering, in request order.
@@ -92,6 +93,8 @@ struct ModLower<'a> {
     exception_globals: Vec<(&'static str, GlobalId)>,
     /// Per HIR function: whether a call of it may throw.
     may_throw: Vec<bool>,
+    /// Use 128-bit vector loops where they give identical results.
+    simd: bool,
 }
 
 impl ModLower<'_> {
@@ -168,8 +171,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
             self.define_local(p, v, self.hf.span);
         }
         let body = &self.hf.body;
-        let v = self.expr(body);
-        let v = self.coerce(v, &body.ty, &self.hf.ret_ty, body.span);
+        let v = self.expr_kept(body, &self.hf.ret_ty);
         self.emit(Inst::Return(Some(v)));
         self.f.body = self.code.pop().unwrap();
         self.f
@@ -381,7 +383,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
             }
             E::Return(value) => {
                 let v = match value {
-                    Some(x) => self.expr_as(x, &self.hf.ret_ty),
+                    Some(x) => self.expr_kept(x, &self.hf.ret_ty),
                     None => {
                         let n = self.nil();
                         self.coerce(n, &hir::Ty::Nil, &self.hf.ret_ty, e.span)
@@ -718,7 +720,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 for (i, &p) in callee_f.params.iter().enumerate() {
                     let pty = callee_f.locals[p as usize].ty.clone();
                     let v = match args.get(i) {
-                        Some(a) => self.expr_as(a, &pty),
+                        Some(a) => self.expr_kept(a, &pty),
                         None => match &callee_f.defaults[i] {
                             Some(d) => self.default_arg(callee_f, d, &vals, &pty),
                             None => {
@@ -815,27 +817,23 @@ impl<'m, 'a> FnLower<'m, 'a> {
     }
 
     /// `println(a, b, …)`: raw texts joined by spaces; a literal first
-    /// argument containing `{}` is a template (§7).
+    /// argument containing `{}` is a template (§7). Every argument is
+    /// evaluated (and turned into text) before anything is printed, as in
+    /// the VM: an argument that prints must not interleave with the line.
     fn print_values(&mut self, args: &'a [hir::Expr], fd: i32, newline: bool) {
         if let Some(hir::Expr { kind: E::Const(Const::Str(t)), .. }) = args.first() {
             if t.contains("{}") {
+                let texts: Vec<VarId> = args[1..].iter().map(|a| self.raw_text(a)).collect();
                 let pieces: Vec<&str> = t.split("{}").collect();
-                let mut rest = args[1..].iter();
+                let mut rest = texts.into_iter();
                 for (i, p) in pieces.iter().enumerate() {
                     self.print_lit(p, fd);
                     if i + 1 < pieces.len() {
                         match rest.next() {
-                            Some(a) => {
-                                let s = self.raw_text(a);
-                                self.print_str(s, fd);
-                            }
+                            Some(s) => self.print_str(s, fd),
                             None => self.print_lit("{}", fd),
                         }
                     }
-                }
-                // Extra arguments are evaluated, then ignored.
-                for a in rest {
-                    self.expr(a);
                 }
                 if newline {
                     self.print_lit("\n", fd);
@@ -843,11 +841,11 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 return;
             }
         }
-        for (i, a) in args.iter().enumerate() {
+        let texts: Vec<VarId> = args.iter().map(|a| self.raw_text(a)).collect();
+        for (i, s) in texts.into_iter().enumerate() {
             if i > 0 {
                 self.print_lit(" ", fd);
             }
-            let s = self.raw_text(a);
             self.print_str(s, fd);
         }
         if newline {
@@ -1041,7 +1039,14 @@ impl<'m, 'a> FnLower<'m, 'a> {
     fn for_loop(&mut self, pat: &'a hir::Pat, iter: &'a hir::Expr, body: &'a hir::Expr, e: &hir::Expr) -> VarId {
         if let E::Range { start: Some(lo), end: Some(hi), inclusive } = &iter.kind {
             if lo.ty == hir::Ty::Int && hi.ty == hir::Ty::Int {
-                return self.range_loop(pat, lo, hi, *inclusive, body, e);
+                let plan = if self.m.simd { simd::map_plan(pat, body, &self.hf.locals) } else { None };
+                let start = self.expr(lo);
+                let end = self.expr(hi);
+                match plan {
+                    Some(plan) => self.simd_map_loop(plan, start, end, *inclusive, pat, body, e),
+                    None => self.range_loop_from(pat, start, end, *inclusive, body, e),
+                }
+                return self.nil();
             }
         }
         // Anything else iterates over a snapshot array: the array itself
@@ -1092,12 +1097,11 @@ impl<'m, 'a> FnLower<'m, 'a> {
         self.nil()
     }
 
-    fn range_loop(&mut self, pat: &'a hir::Pat, lo: &'a hir::Expr, hi: &'a hir::Expr, inclusive: bool, body: &'a hir::Expr, e: &hir::Expr) -> VarId {
+    /// `for pat in start..end` (or `..=`) with the bounds already evaluated.
+    fn range_loop_from(&mut self, pat: &'a hir::Pat, start: VarId, end: VarId, inclusive: bool, body: &'a hir::Expr, e: &hir::Expr) {
         let counter = self.var(Ty::I64);
-        let start = self.expr(lo);
         self.emit(Inst::Copy { dst: counter, src: start });
-        let end = self.expr(hi);
-        let span = lo.span.to(hi.span);
+        let span = e.span;
         self.loop_shape(None, e, |s| {
             let test = if inclusive { BinOp::I64Gt } else { BinOp::I64Ge };
             let done = s.binary(test, counter, end, span);
@@ -1113,7 +1117,6 @@ impl<'m, 'a> FnLower<'m, 'a> {
             let next = s.binary(BinOp::I64Add, counter, one, span);
             s.emit(Inst::Copy { dst: counter, src: next });
         });
-        self.nil()
     }
 
     /// Binds a `for` pattern (irrefutable) to the current item.

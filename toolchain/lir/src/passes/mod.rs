@@ -27,6 +27,9 @@ pub struct ModuleView<'a> {
     pub statics: &'a [Static],
     /// `(parameter types, result type)` of every function, by id.
     pub sigs: &'a [(Vec<Ty>, Ty)],
+    /// Every function as it was when the pass started on the module (the
+    /// inliner reads callee bodies here, unaffected by its own rewrites).
+    pub funcs: &'a [Func],
 }
 
 /// An optimisation pass.
@@ -121,17 +124,22 @@ pub struct Options {
     /// Verify the module after every pass (panicking with the pass name and
     /// the listing on failure). Defaults to on in debug builds.
     pub verify_each_pass: bool,
+    /// Vectorise element-wise float loops and fills (`--no-simd` turns it off).
+    pub simd: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { opt_level: OptLevel::O2, print_after: None, verify_each_pass: cfg!(debug_assertions) }
+        Options { opt_level: OptLevel::O2, print_after: None, verify_each_pass: cfg!(debug_assertions), simd: true }
     }
 }
 
 impl Options {
+    /// Level `opt_level`; SIMD except at -O0 and -Os (vector loops keep a
+    /// scalar fallback, so they cost size).
     pub fn at(opt_level: OptLevel) -> Options {
-        Options { opt_level, ..Options::default() }
+        let simd = !matches!(opt_level, OptLevel::O0 | OptLevel::Os);
+        Options { opt_level, simd, ..Options::default() }
     }
 }
 
@@ -240,7 +248,8 @@ fn run_and_record(m: &mut Module, pass: &Pass, round: u32, opts: &Options, repor
 /// Runs one pass on every function; true when any changed.
 pub fn run_on_module(m: &mut Module, pass: &Pass) -> bool {
     let sigs: Vec<(Vec<Ty>, Ty)> = m.funcs.iter().map(|f| (f.params.iter().map(|&p| f.ty(p)).collect(), f.ret)).collect();
-    let view = ModuleView { globals: &m.globals, statics: &m.statics, sigs: &sigs };
+    let funcs = m.funcs.clone();
+    let view = ModuleView { globals: &m.globals, statics: &m.statics, sigs: &sigs, funcs: &funcs };
     let mut changed = false;
     for f in &mut m.funcs {
         changed |= (pass.run)(f, &view);

@@ -98,6 +98,311 @@ fn shift_level(body: &mut [Inst], level: u32) {
     }
 }
 
+/// Calls `f` on the variable an instruction writes (not those of nested
+/// bodies), allowing it to be replaced. Agrees with [`crate::ir::def`].
+pub fn for_each_def_mut(i: &mut Inst, f: &mut impl FnMut(&mut VarId)) {
+    match i {
+        Inst::Const { dst, .. }
+        | Inst::Copy { dst, .. }
+        | Inst::Unary { dst, .. }
+        | Inst::Binary { dst, .. }
+        | Inst::Select { dst, .. }
+        | Inst::Load { dst, .. }
+        | Inst::GlobalGet { dst, .. } => f(dst),
+        Inst::Call { dst: Some(dst), .. } => f(dst),
+        _ => {}
+    }
+}
+
+/// Replaces every variable a body reads or writes, nested bodies included.
+pub fn rename_vars(body: &mut [Inst], map: &impl Fn(VarId) -> VarId) {
+    for i in body {
+        for_each_use_mut(i, &mut |v| *v = map(*v));
+        for_each_def_mut(i, &mut |v| *v = map(*v));
+        for b in bodies_mut(i) {
+            rename_vars(b, map);
+        }
+    }
+}
+
+/// True for calls of the runtime's error reporters, which end the program
+/// (`-> !` in `runtime-lib`): control never continues after them, so they
+/// change nothing that code after them could observe.
+pub fn never_returns(callee: &Callee) -> bool {
+    matches!(callee, Callee::Runtime("rt_index_error" | "rt_error" | "rt_arity_error"))
+}
+
+/// True when `i` computes its destination from its operands alone, without
+/// any other effect and without possibly ending the program: constants,
+/// copies, selects, and the operators that cannot fail.
+pub fn is_pure_total(i: &Inst) -> bool {
+    match i {
+        Inst::Const { .. } | Inst::Copy { .. } | Inst::Select { .. } => true,
+        Inst::Unary { op, .. } => *op != UnOp::I64NegChk,
+        Inst::Binary { op, .. } => !op.can_fail(),
+        _ => false,
+    }
+}
+
+/// What a body (nested bodies included) may change.
+#[derive(Debug, Clone, Default)]
+pub struct Effects {
+    /// Every variable some instruction of the body assigns.
+    pub defs: std::collections::BTreeSet<VarId>,
+    /// A `store` (memory may change).
+    pub stores: bool,
+    /// A call that returns (memory and globals may change). Calls of
+    /// [`never_returns`] functions do not count: nothing runs after them.
+    pub calls: bool,
+    /// Globals a `global.set` assigns.
+    pub globals: std::collections::BTreeSet<GlobalId>,
+}
+
+impl Effects {
+    pub fn of(body: &[Inst]) -> Effects {
+        let mut e = Effects::default();
+        walk(body, &mut |i| {
+            if let Some(d) = def(i) {
+                e.defs.insert(d);
+            }
+            match i {
+                Inst::Store { .. } => e.stores = true,
+                Inst::Call { callee, .. } if !never_returns(callee) => e.calls = true,
+                Inst::GlobalSet { global, .. } => {
+                    e.globals.insert(*global);
+                }
+                _ => {}
+            }
+        });
+        e
+    }
+
+    /// Memory may be different after the body.
+    pub fn writes_memory(&self) -> bool {
+        self.stores || self.calls
+    }
+
+    /// Global `g` may be different after the body.
+    pub fn writes_global(&self, g: GlobalId) -> bool {
+        self.calls || self.globals.contains(&g)
+    }
+}
+
+/// What happened to a variable's copy class when the variable was assigned
+/// (see [`Classes::detach`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detached {
+    /// It was a copy of another variable, which still leads the class:
+    /// facts about the leader stay true.
+    Follower,
+    /// It led a class of its own: facts about it are void.
+    Alone,
+    /// It led a class with other members; this one leads it now, and facts
+    /// about the old leader are facts about the new one.
+    Renamed(VarId),
+}
+
+/// Classes of variables known to hold the same value because of copies
+/// (`d = s` puts `d` in `s`'s class until either is assigned again). Each
+/// class has a *leader*, one of its members; analyses state their facts
+/// about leaders only, so a fact learnt through one member holds for all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Classes {
+    /// Follower → leader; a variable not in the map leads its own class.
+    leader_of: std::collections::BTreeMap<VarId, VarId>,
+}
+
+impl Classes {
+    pub fn leader(&self, v: VarId) -> VarId {
+        self.leader_of.get(&v).copied().unwrap_or(v)
+    }
+
+    /// `v` is being assigned: it leaves its class.
+    pub fn detach(&mut self, v: VarId) -> Detached {
+        if self.leader_of.remove(&v).is_some() {
+            return Detached::Follower;
+        }
+        let followers: Vec<VarId> = self.leader_of.iter().filter(|(_, l)| **l == v).map(|(f, _)| *f).collect();
+        let Some(&new) = followers.first() else { return Detached::Alone };
+        self.leader_of.remove(&new);
+        for f in &followers[1..] {
+            self.leader_of.insert(*f, new);
+        }
+        Detached::Renamed(new)
+    }
+
+    /// After [`Classes::detach`]`(dst)`: `dst = src` makes `dst` a member of
+    /// `src`'s class.
+    pub fn join(&mut self, dst: VarId, src: VarId) {
+        let l = self.leader(src);
+        if l != dst {
+            self.leader_of.insert(dst, l);
+        }
+    }
+
+    /// The classes that hold on two incoming paths: a copy relation
+    /// survives a merge when both paths agree on it.
+    pub fn meet(&self, o: &Classes) -> Classes {
+        let leader_of = self.leader_of.iter().filter(|(f, l)| o.leader_of.get(f) == Some(l)).map(|(f, l)| (*f, *l)).collect();
+        Classes { leader_of }
+    }
+}
+
+/// Live-in sets at every `loop` of a function (what is live at the loop's
+/// start, for the loop and the code after it), in the order
+/// [`crate::ir::walk`] meets the loops.
+pub fn loop_live_ins(f: &Func) -> Vec<crate::liveness::VarSet> {
+    use crate::liveness::VarSet;
+    use std::collections::{HashMap, HashSet};
+    // The live-in of a body follows from the live-after sets of its first
+    // instruction (and of structured instructions, whose bodies end where
+    // they do); record just those.
+    let mut wanted: HashSet<*const Inst> = HashSet::new();
+    fn mark(body: &[Inst], wanted: &mut HashSet<*const Inst>) {
+        if let Some(first) = body.first() {
+            wanted.insert(first as *const Inst);
+        }
+        for i in body {
+            match i {
+                Inst::Block(b) | Inst::Loop(b) => {
+                    wanted.insert(i as *const Inst);
+                    mark(b, wanted);
+                }
+                Inst::If { then, else_, .. } => {
+                    wanted.insert(i as *const Inst);
+                    mark(then, wanted);
+                    mark(else_, wanted);
+                }
+                _ => {}
+            }
+        }
+    }
+    mark(&f.body, &mut wanted);
+    let mut after: HashMap<*const Inst, VarSet> = HashMap::new();
+    crate::liveness::for_each_live_after(f, &mut |i, live| {
+        if wanted.contains(&(i as *const Inst)) {
+            after.insert(i as *const Inst, live.clone());
+        }
+    });
+    fn body_in(b: &[Inst], end: &VarSet, after: &HashMap<*const Inst, VarSet>) -> VarSet {
+        match b.first() {
+            None => end.clone(),
+            Some(i) => inst_in(i, after),
+        }
+    }
+    fn inst_in(i: &Inst, after: &HashMap<*const Inst, VarSet>) -> VarSet {
+        let out = &after[&(i as *const Inst)];
+        let mut live = match i {
+            Inst::Block(b) | Inst::Loop(b) => body_in(b, out, after),
+            Inst::If { then, else_, .. } => {
+                let mut t = body_in(then, out, after);
+                t.union_with(&body_in(else_, out, after));
+                t
+            }
+            _ => {
+                let mut l = out.clone();
+                if let Some(d) = def(i) {
+                    l.remove(d);
+                }
+                l
+            }
+        };
+        for u in uses(i) {
+            live.insert(u);
+        }
+        live
+    }
+    let mut out = vec![];
+    walk(&f.body, &mut |i| {
+        if matches!(i, Inst::Loop(_)) {
+            out.push(inst_in(i, &after));
+        }
+    });
+    out
+}
+
+/// The variables definitely assigned on entry to every `loop` of a function
+/// (on every path reaching it; everything when no path does), in the order
+/// [`crate::ir::walk`] meets the loops. The verifier's rule: an instruction
+/// may be moved to a loop's entry only if its operands are defined there.
+pub fn loop_defined_ins(f: &Func) -> Vec<Vec<bool>> {
+    struct A {
+        labels: Vec<Option<Vec<bool>>>,
+        out: Vec<(usize, Vec<bool>)>,
+        loops_seen: usize,
+    }
+    /// `None`: unreachable.
+    type D = Option<Vec<bool>>;
+    fn meet(into: &mut D, from: &D) {
+        match (into.as_mut(), from) {
+            (_, None) => {}
+            (None, Some(f)) => *into = Some(f.clone()),
+            (Some(i), Some(f)) => i.iter_mut().zip(f).for_each(|(a, b)| *a &= b),
+        }
+    }
+    impl A {
+        fn body(&mut self, b: &[Inst], mut d: D, n: usize) -> D {
+            for i in b {
+                d = self.inst(i, d, n);
+            }
+            d
+        }
+        fn inst(&mut self, i: &Inst, d: D, n: usize) -> D {
+            let mut d = match i {
+                Inst::Block(b) => {
+                    self.labels.push(None);
+                    let mut end = self.body(b, d, n);
+                    meet(&mut end, &self.labels.pop().unwrap());
+                    end
+                }
+                Inst::Loop(b) => {
+                    let k = self.loops_seen;
+                    self.loops_seen += 1;
+                    self.out.push((k, d.clone().unwrap_or_else(|| vec![true; n])));
+                    // Definitions only accumulate along a path, so branches
+                    // back to the start bring nothing new.
+                    self.labels.push(None);
+                    let end = self.body(b, d, n);
+                    self.labels.pop();
+                    end
+                }
+                Inst::If { then, else_, .. } => {
+                    self.labels.push(None);
+                    let mut t = self.body(then, d.clone(), n);
+                    let e = self.body(else_, d, n);
+                    meet(&mut t, &e);
+                    meet(&mut t, &self.labels.pop().unwrap());
+                    t
+                }
+                Inst::Br(depth) | Inst::BrIf { depth, .. } => {
+                    let k = self.labels.len() - 1 - *depth as usize;
+                    meet(&mut self.labels[k], &d);
+                    if matches!(i, Inst::Br(_)) {
+                        None
+                    } else {
+                        d
+                    }
+                }
+                Inst::Return(_) | Inst::Fail { .. } => None,
+                _ => d,
+            };
+            if let (Some(v), Some(x)) = (def(i), d.as_mut()) {
+                x[v as usize] = true;
+            }
+            d
+        }
+    }
+    let n = f.vars.len();
+    let mut entry = vec![false; n];
+    for &p in &f.params {
+        entry[p as usize] = true;
+    }
+    let mut a = A { labels: vec![], out: vec![], loops_seen: 0 };
+    a.body(&f.body, Some(entry), n);
+    a.out.sort_by_key(|(k, _)| *k);
+    a.out.into_iter().map(|(_, d)| d).collect()
+}
+
 /// Literal equality as wasm sees it: floats compare by bit pattern, so
 /// `0.0` and `-0.0` differ and a NaN equals itself.
 pub fn same_lit(a: Lit, b: Lit) -> bool {
@@ -135,7 +440,7 @@ pub mod testing {
         let (ast, diags) = ruchy_syntax::parse(src);
         assert!(diags.is_empty(), "{diags:?}");
         let hir = ruchy_hir::check(&ast).expect("checks");
-        crate::lower::lower(&hir, src, "t.ruchy").expect("lowers")
+        crate::lower::lower(&hir, src, "t.ruchy", true).expect("lowers")
     }
 
     /// Runs one pass on every function of `m`, verifies, and returns the

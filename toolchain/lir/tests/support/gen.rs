@@ -92,7 +92,7 @@ pub fn module(rng: &mut Rng) -> Module {
 pub fn module_of(f: Func, statics: Vec<Static>) -> Module {
     let (ast, _) = ruchy_syntax::parse("");
     let hir = ruchy_hir::check(&ast).expect("the empty program checks");
-    let mut m = ruchy_lir::lower::lower(&hir, "", "t.ruchy").expect("the empty program lowers");
+    let mut m = ruchy_lir::lower::lower(&hir, "", "t.ruchy", true).expect("the empty program lowers");
     m.funcs = vec![f];
     m.globals = vec![];
     m.statics = statics;
