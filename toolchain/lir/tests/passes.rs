@@ -36,7 +36,7 @@ fn lower(src: &str) -> Module {
 }
 
 fn verifying(level: OptLevel) -> Options {
-    Options { opt_level: level, print_after: None, verify_each_pass: true }
+    Options { verify_each_pass: true, ..Options::at(level) }
 }
 
 fn conformance_modules() -> (usize, Vec<(PathBuf, Module)>) {
