@@ -273,6 +273,7 @@ mod tests {
               v3:ref = call rt_box_int(v2)
               v0:ref = v3
               v5:ref (x) = v0
+              call rt_share(v5)
               return v5
         "#]]
         .assert_eq(&out);
