@@ -66,6 +66,8 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_call", [Ref, Ref, I32], Some(Ref), true),
     sig!("rt_truthy", [Ref], Some(I32), false),
     sig!("rt_cast", [Ref, I32, I32], Some(Ref), true),
+    sig!("rt_array_retype", [Ref, I32], Some(Ref), true),
+    sig!("rt_tuple_retype", [Ref, I64], Some(Ref), true),
     sig!("rt_dyn_bitnot", [Ref, I32], Some(Ref), true),
     sig!("rt_dict_new", [], Some(Ref), true),
     sig!("rt_dict_set", [Ref, Ref, Ref, I32], None, true),

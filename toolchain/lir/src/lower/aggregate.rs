@@ -97,7 +97,12 @@ impl<'a> FnLower<'_, 'a> {
     // ----- construction -------------------------------------------------------
 
     pub(super) fn array_lit(&mut self, items: &'a [hir::Expr], e: &hir::Expr) -> VarId {
-        let elem = elem_ty(&e.ty);
+        self.array_lit_as(items, &e.ty)
+    }
+
+    /// An array literal built as a value of array type `ty`.
+    pub(super) fn array_lit_as(&mut self, items: &'a [hir::Expr], ty: &hir::Ty) -> VarId {
+        let elem = elem_ty(ty);
         let kind = self.konst(Lit::I32(slot_kind(&elem) as i32));
         let cap = self.konst(Lit::I32(items.len() as i32));
         let arr = self.call_rt_value("rt_array_new", vec![kind, cap]);

@@ -284,7 +284,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
     fn coerce(&mut self, v: VarId, from: &hir::Ty, to: &hir::Ty, span: Span) -> VarId {
         let (have, want) = (self.f.ty(v), rep(to));
         if have == want {
-            return v;
+            return if want == Ty::Ref { self.retype(v, from, to) } else { v };
         }
         match (have, want) {
             (Ty::I64, Ty::Ref) => self.call_rt_value("rt_box_int", vec![v]),
@@ -310,6 +310,40 @@ impl<'m, 'a> FnLower<'m, 'a> {
         }
     }
 
+    /// Keeps the invariant that a value whose static type is an array or a
+    /// tuple stores its elements with the slot kinds of that type (typed code
+    /// reads them inline): a value arriving from another type (a dynamic one,
+    /// or an array of ints flowing into an array of anything) is converted —
+    /// by a copy, which value semantics makes unobservable. The runtime
+    /// returns the value itself when its kinds already match.
+    fn retype(&mut self, v: VarId, from: &hir::Ty, to: &hir::Ty) -> VarId {
+        use aggregate::slot_kind;
+        match to {
+            hir::Ty::Array(b) if **b != hir::Ty::Unknown => {
+                let want = slot_kind(b);
+                if matches!(from, hir::Ty::Array(a) if **a != hir::Ty::Unknown && slot_kind(a) == want) {
+                    return v;
+                }
+                let k = self.konst(Lit::I32(want as i32));
+                self.call_rt_value("rt_array_retype", vec![v, k])
+            }
+            hir::Ty::Tuple(bs) if bs.iter().all(|t| *t != hir::Ty::Unknown) => {
+                let kinds: Vec<u32> = bs.iter().map(slot_kind).collect();
+                let same = match from {
+                    hir::Ty::Tuple(xs) => xs.len() == bs.len() && xs.iter().all(|t| *t != hir::Ty::Unknown) && xs.iter().map(slot_kind).eq(kinds.iter().copied()),
+                    _ => false,
+                };
+                if same || kinds.len() > ruchy_runtime_layout::MAX_KINDED_FIELDS as usize {
+                    return v;
+                }
+                let word = kinds.iter().enumerate().fold(0u64, |w, (i, &k)| ruchy_runtime_layout::with_field_kind(w, i as u32, k));
+                let w = self.konst(Lit::I64(word as i64));
+                self.call_rt_value("rt_tuple_retype", vec![v, w])
+            }
+            _ => v,
+        }
+    }
+
     fn zero(&mut self, t: Ty) -> VarId {
         self.konst(match t {
             Ty::I32 => Lit::I32(0),
@@ -321,6 +355,13 @@ impl<'m, 'a> FnLower<'m, 'a> {
 
     /// Lowers `e` and converts its value to the representation of `to`.
     fn expr_as(&mut self, e: &'a hir::Expr, to: &hir::Ty) -> VarId {
+        // An array literal whose own type says less than the place it goes
+        // to (`let xs: [int] = []`) is built with the place's element kind.
+        if let (E::Array(items), hir::Ty::Array(_)) = (&e.kind, to) {
+            if !matches!(&e.ty, hir::Ty::Array(t) if **t != hir::Ty::Unknown) {
+                return self.array_lit_as(items, to);
+            }
+        }
         let v = self.expr(e);
         self.coerce(v, &e.ty, to, e.span)
     }
