@@ -1,8 +1,10 @@
 //! A short, deterministic fuzz run for CI: mutates every conformance
-//! program (and, when present locally, the cargo-fuzz corpus) with a fixed
-//! seed and pushes each mutant through lex → parse → check → compile →
-//! bytecode verifier. Nothing may panic, and every compiled module must pass
-//! the verifier the interpreter's unchecked fast paths depend on.
+//! program with a fixed seed and pushes each mutant through lex → parse →
+//! check → compile → bytecode verifier, and every `WASM_EVERY`-th one also
+//! through the wasm tier: lowering → LIR verifier (after every pass) → codegen
+//! → wasmparser validation. Nothing may panic, every bytecode module must
+//! pass the verifier the interpreter's unchecked fast paths depend on, and
+//! every emitted wasm module must validate.
 //!
 //! The long-running fuzzer is `fuzz/run.sh` (cargo-fuzz); this test keeps
 //! what it protects from regressing on every CI run.
@@ -12,6 +14,10 @@ use std::path::{Path, PathBuf};
 
 /// Mutants per seed program.
 const MUTANTS_PER_SEED: usize = 100;
+
+/// One mutant in this many also goes through the wasm tier (codegen loads
+/// the runtime module each time, which costs milliseconds).
+const WASM_EVERY: usize = 10;
 
 struct Rng(u64);
 
@@ -75,7 +81,7 @@ fn mutate(src: &str, rng: &mut Rng) -> String {
 }
 
 /// The whole static pipeline; returns an error text instead of panicking.
-fn pipeline(src: &str) -> Result<(), String> {
+fn pipeline(src: &str, wasm: bool) -> Result<(), String> {
     let (_tokens, lex_diags) = ruchy_syntax::lexer::lex(src);
     let _ = ruchy_syntax::diag::render("fuzz.ruchy", src, &lex_diags);
     let (ast, diags) = ruchy_syntax::parse(src);
@@ -88,12 +94,30 @@ fn pipeline(src: &str) -> Result<(), String> {
             let module = ruchy_vm::compile(&hir);
             ruchy_vm::verify::check_module(&module)?;
             let _ = ruchy_vm::bytecode::disassemble(&module);
+            if wasm {
+                wasm_tier(&hir, src)?;
+            }
         }
         Err(diags) => {
             let _ = ruchy_syntax::diag::render("fuzz.ruchy", src, &diags);
         }
     }
     Ok(())
+}
+
+/// Lowering (refusals are fine), then codegen and validation.
+fn wasm_tier(hir: &ruchy_hir::Program, src: &str) -> Result<(), String> {
+    let mut opts = ruchy_lir::Options::at(ruchy_lir::OptLevel::O2);
+    opts.verify_each_pass = true;
+    let lir = match ruchy_lir::compile_with(hir, src, "fuzz.ruchy", &opts) {
+        Ok((lir, _)) => lir,
+        Err(diags) => {
+            let _ = ruchy_syntax::diag::render("fuzz.ruchy", src, &diags);
+            return Ok(());
+        }
+    };
+    let wasm = ruchy_codegen::emit_module(&lir)?;
+    wasmparser::Validator::new().validate_all(&wasm).map(|_| ()).map_err(|e| format!("invalid wasm: {e}"))
 }
 
 fn seeds() -> Vec<PathBuf> {
@@ -122,7 +146,8 @@ fn mutated_programs_never_panic_and_always_verify() {
         for _ in 0..MUTANTS_PER_SEED {
             let mutant = mutate(&src, &mut rng);
             runs += 1;
-            match catch_unwind(AssertUnwindSafe(|| pipeline(&mutant))) {
+            let wasm = runs % WASM_EVERY == 0;
+            match catch_unwind(AssertUnwindSafe(|| pipeline(&mutant, wasm))) {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => failures.push((mutant, e)),
                 Err(p) => {
