@@ -1,6 +1,8 @@
-//! Fuzz the whole front end + bytecode compiler: lex → parse → check →
-//! compile → bytecode verifier, rendering every diagnostic along the way.
-//! Nothing here may panic, and every compiled module must verify.
+//! Fuzz the whole front end and both back ends: lex → parse → check →
+//! bytecode compile → bytecode verifier, and lowering → LIR verifier (after
+//! every pass) → wasm codegen → wasmparser validation, rendering every
+//! diagnostic along the way. Nothing here may panic, every bytecode module
+//! must verify and every wasm module must validate.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -25,6 +27,19 @@ fuzz_target!(|data: &[u8]| {
             // The interpreter's unchecked register access relies on this.
             if let Err(e) = ruchy_vm::verify::check_module(&module) {
                 panic!("{e}");
+            }
+            let mut opts = ruchy_lir::Options::at(ruchy_lir::OptLevel::O2);
+            opts.verify_each_pass = true;
+            match ruchy_lir::compile_with(&hir, src, "fuzz.ruchy", &opts) {
+                Ok((lir, _)) => {
+                    let wasm = ruchy_codegen::emit_module(&lir).unwrap_or_else(|e| panic!("codegen: {e}"));
+                    if let Err(e) = wasmparser::Validator::new().validate_all(&wasm) {
+                        panic!("invalid wasm: {e}");
+                    }
+                }
+                Err(diags) => {
+                    let _ = ruchy_syntax::diag::render("fuzz.ruchy", src, &diags);
+                }
             }
         }
         Err(diags) => {
