@@ -333,3 +333,38 @@ mod tests {
         assert_eq!(r1, crate::format::Printer::new(0).to_string(Val::Float(next_random(&mut state)), Mode::Display));
     }
 }
+
+#[cfg(test)]
+mod gc_tests {
+    extern crate std;
+    use super::*;
+    use crate::env::test::TestEnv;
+    use crate::methods::{call_method, Args};
+
+    /// `range(n).map(|i| str(i))` then `range(n).map(|i| i % 2)` with the
+    /// ordinary collection schedule (large data blocks grow and are freed).
+    #[test]
+    fn ranges_mapped_under_normal_collections() {
+        let mut t = TestEnv::new();
+        t.heap.stress = false;
+        for round in 0..3 {
+            let n = t.int(30000);
+            let argv = t.array(&[n]);
+            let r = call_builtin(&mut t, Builtin::Range as u32, &Args::new(argv), 0).unwrap();
+            let r = t.keep(r);
+            let to_str = t.closure(|t, args| {
+                let argv = crate::env::array_of(t, args);
+                let argv = t.keep(argv);
+                call_builtin(t, Builtin::Str as u32, &Args::new(argv), 0).unwrap()
+            });
+            let fargs = t.array(&[to_str]);
+            let out = call_method(&mut t, r, "map", &Args::new(fargs), 0).unwrap().value;
+            let out = t.keep(out);
+            assert_eq!(crate::value::len(out), 30000, "round {round}");
+            let last = t.int(-1);
+            let v = crate::places::index(&mut t, out, last).unwrap();
+            assert_eq!(t.text(v), "29999");
+        }
+        assert!(t.heap.stats().collections > 0);
+    }
+}

@@ -289,7 +289,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let k = format!("k{}", x % 300);
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 assert_eq!(remove(d, k.as_bytes()), model.remove(&k), "step {step}");
             } else {
                 let ks = new_str(&mut h, k.as_bytes());

@@ -17,7 +17,7 @@
 //!   caller (ABI), and a value stored in a rooted object is reachable.
 
 use crate::arrays;
-use crate::error::{bail, Res};
+use crate::error::{bail, Error, Res};
 use crate::format::Printer;
 use crate::heap::Heap;
 use crate::layout::{
@@ -50,6 +50,9 @@ pub trait Env {
     fn now_ms(&mut self) -> i64;
     /// The state of `random()`'s generator.
     fn rng_state(&mut self) -> &mut u64;
+    /// Whether an exception is propagating (`RT_EXC_PENDING`): a closure
+    /// the runtime called has thrown.
+    fn exception_pending(&self) -> bool;
 }
 
 /// The first state of `random()`'s generator: the VM's, so both tiers draw
@@ -252,7 +255,11 @@ impl Callee {
             memory::store_u64(data + i as u32 * SLOT_SIZE, v as u64);
             memory::store_u32(self.argv + LEN, i as u32 + 1);
         }
-        Ok(env.call_entry(self.f, self.argv, self.loc))
+        let r = env.call_entry(self.f, self.argv, self.loc);
+        if env.exception_pending() {
+            return Err(Error::thrown());
+        }
+        Ok(r)
     }
 
     /// `f(x)` for a dynamic `x`.
@@ -265,7 +272,11 @@ impl Callee {
 /// (`rt_call`).
 pub fn call_value<E: Env>(env: &mut E, f: u32, argv: u32, loc: u32) -> Res<u32> {
     check_callable(f)?;
-    Ok(env.call_entry(f, argv, loc))
+    let r = env.call_entry(f, argv, loc);
+    if env.exception_pending() {
+        return Err(Error::thrown());
+    }
+    Ok(r)
 }
 
 /// The VM's truthiness: only `false` and nil are falsy.
@@ -302,6 +313,8 @@ pub mod test {
         pub now: i64,
         /// Closure calls made so far.
         pub calls: u32,
+        /// Set by a test closure to "throw".
+        pub pending: bool,
     }
 
     /// Where the static objects of a test memory live (below the heap,
@@ -344,6 +357,7 @@ pub mod test {
                 rng: RNG_SEED,
                 now: 0,
                 calls: 0,
+                pending: false,
             }
         }
 
@@ -390,7 +404,7 @@ pub mod test {
 
         /// A rooted empty dict.
         pub fn dict(&mut self) -> u32 {
-            let d = self.heap(|h| crate::dict::new(h));
+            let d = self.heap(crate::dict::new);
             self.keep(d)
         }
 
@@ -514,6 +528,10 @@ pub mod test {
 
         fn rng_state(&mut self) -> &mut u64 {
             &mut self.rng
+        }
+
+        fn exception_pending(&self) -> bool {
+            self.pending
         }
     }
 }

@@ -14,6 +14,23 @@ pub struct Error(pub String);
 
 pub type Res<T> = Result<T, Error>;
 
+/// The message of [`Error::thrown`]: not a runtime error but a Ruchy
+/// exception propagating out of a closure the runtime called.
+const THROWN: &str = "\0exception pending";
+
+impl Error {
+    /// A closure the runtime called has thrown (`RT_EXC_PENDING` is set):
+    /// the operation stops, and its export returns at once for the
+    /// generated caller to propagate the exception (ABI.md, "Exceptions").
+    pub fn thrown() -> Error {
+        Error(THROWN.into())
+    }
+
+    pub fn is_thrown(&self) -> bool {
+        self.0 == THROWN
+    }
+}
+
 impl From<OpError> for Error {
     fn from(e: OpError) -> Error {
         Error(e.message())

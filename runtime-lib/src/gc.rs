@@ -200,7 +200,11 @@ impl Heap {
                     }
                     pages
                 }
-                Page::Free { pages } => pages,
+                // Not `pages`: sweeping a chunk can free it or a raw block
+                // and merge the result with a free span ahead, so the walk
+                // may land on the *last* page of a span, whose entry also
+                // says `Free`; skipping its length from there would pass
+                // over live chunks and leave their marks set.
                 _ => 1,
             };
         }
@@ -468,6 +472,37 @@ mod tests {
         h.collect();
         assert_eq!(memory::load_u32(72), STR, "static objects are never marked");
         assert!(!is_free(t));
+    }
+
+    #[test]
+    fn a_chunk_freed_next_to_a_free_span_does_not_hide_later_chunks() {
+        // Pages: A (a dead 16-byte object), R (a freed 2-page raw block),
+        // B (a live tuple), C (strings). Sweeping A frees it and merges it
+        // with R; the sweep must still reach B and C and clear their marks,
+        // or B keeps a stale mark, is never scanned again, and a string
+        // stored in it later is freed while reachable.
+        let mut h = fresh_heap();
+        // A first collection allocates the mark stack's page.
+        let w = tuple(&mut h, &[(K_PTR, 0)]);
+        push_root(w);
+        h.collect();
+        let a = h.alloc_object(STR, 0, 16);
+        let raw = h.alloc_raw(2 * PAGE_SIZE, 8).unwrap();
+        let b = tuple(&mut h, &[(K_PTR, 0), (K_PTR, 0)]);
+        let s1 = h.alloc_object(STR, 0, 60);
+        memory::store_u32(b + field_offset(0), s1);
+        let page = |x: u32| x / PAGE_SIZE;
+        assert_eq!((page(raw), page(b), page(s1)), (page(a) + 1, page(a) + 3, page(a) + 4), "layout A R R B C");
+        h.free_raw(raw);
+        push_root(b);
+        h.collect();
+        assert!(matches!(h.pages.of_addr(a), Page::Free { .. }), "A's chunk is returned");
+        assert_eq!(memory::load_u32(b) & MARK_BIT, 0, "B was swept");
+        let s2 = h.alloc_object(STR, 0, 60);
+        memory::store_u32(b + field_offset(0), s2);
+        h.collect();
+        assert!(!is_free(s2), "a string reachable from a root survives");
+        assert!(is_free(s1));
     }
 
     #[test]

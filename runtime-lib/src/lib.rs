@@ -1,12 +1,11 @@
 //! The wasm-hosted Ruchy runtime: allocator, garbage collector, strings,
-//! arrays, equality, formatting and output for programs compiled to
-//! WebAssembly. `ABI.md` is the contract with the code generator.
+//! arrays, dicts, equality, operators, places, methods, built-ins,
+//! formatting and output for programs compiled to WebAssembly. `ABI.md` is the contract with the code generator.
 //!
 //! Built for `wasm32-unknown-unknown` it is a `no_std` module whose `rt_*`
 //! exports generated code links against. Built natively it is an ordinary
-//! library: the code generator reads [`layout`], and the unit tests run the
-//! allocator, collector and formatter on a simulated linear memory
-//! ([`memory`]). Everything wasm-only (exports, WASI imports, the global
+//! library: the unit tests run everything on a simulated linear memory
+//! ([`memory`]) with closures written in Rust (`env::test::TestEnv`). Everything wasm-only (exports, WASI imports, the global
 //! allocator and panic handler) lives in the `wasm` module.
 #![no_std]
 
@@ -20,6 +19,7 @@ extern crate alloc;
 
 pub mod arrays;
 pub mod builtins;
+pub mod casts;
 pub mod dict;
 pub mod env;
 pub mod equality;
@@ -35,6 +35,7 @@ pub mod methods;
 pub mod ops;
 pub mod pages;
 pub mod places;
+pub mod retype;
 pub mod sort;
 pub mod strings;
 pub mod value;

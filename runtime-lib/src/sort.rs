@@ -35,7 +35,7 @@ pub fn sort_by(items: &mut [Item], cmp: &mut dyn FnMut(&Item, &Item) -> Ordering
 }
 
 /// Sorts `(key STR, value)` pairs by the keys' bytes.
-pub fn sort_pairs_by_key(pairs: &mut alloc::vec::Vec<(u32, u32)>) {
+pub fn sort_pairs_by_key(pairs: &mut [(u32, u32)]) {
     let mut items: alloc::vec::Vec<Item> = pairs.iter().map(|&(k, v)| Item::new(k as u64 | (v as u64) << 32, 0)).collect();
     // SAFETY: keys are live strings; sorting does not allocate GC objects.
     sort_by(&mut items, &mut |a, b| unsafe { crate::strings::bytes(a.bits as u32).cmp(crate::strings::bytes(b.bits as u32)) });

@@ -1,5 +1,5 @@
 // End-to-end check of the wasm build: instantiates ruchy_runtime.wasm in
-// Node with a minimal WASI shim (fd_write, proc_exit), drives the rt_*
+// Node with a minimal WASI shim (fd_write, proc_exit, fd_read, clock_time_get), drives the rt_*
 // exports the way generated code will, and compares outputs. Run:
 //
 //   node runtime-lib/tests/smoke.mjs path/to/ruchy_runtime.wasm
@@ -36,6 +36,14 @@ function instance() {
       return 0;
     },
     proc_exit(code) { throw new Exit(code); },
+    fd_read(fd, iovs, n, nread) {
+      new DataView(memory.buffer).setUint32(nread, 0, true); // end of input
+      return 0;
+    },
+    clock_time_get(id, precision, out) {
+      new DataView(memory.buffer).setBigUint64(out, BigInt(Date.now()) * 1000000n, true);
+      return 0;
+    },
   };
   const inst = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi });
   memory = inst.exports.memory;
@@ -325,6 +333,89 @@ function check(name, got, want) {
   const rt3 = instance();
   rt3.run(() => rt3.e.rt_float_rem(1, 0, (1 << 16) | 1));
   check("float rem by zero", rt3.text(2), "Error: Evaluation error: Division by zero\n  at :1:1\n");
+}
+
+// Aggregates, places, methods, built-ins and dicts.
+{
+  const rt = instance();
+  const e = rt.e;
+  const int = (n) => e.rt_box_int(BigInt(n));
+  const show = (v) => rt.read(e.rt_fmt(BigInt(v), K_PTR, 0));
+  // Arguments stay rooted on the shadow stack, as generated code keeps them.
+  const keep = (v) => { rt.shadowPush(v); return v; };
+  const args = (...vs) => {
+    const a = keep(e.rt_array_new(K_PTR, vs.length));
+    for (const v of vs) e.rt_array_push(a, BigInt(v));
+    return a;
+  };
+  const method = (recv, name, ...vs) => e.rt_method(recv, keep(rt.str(name)), args(...vs), 0);
+  const ints = keep(e.rt_array_new(K_INT, 0));
+  for (const n of [3, 1, 2]) e.rt_array_push(ints, BigInt(n));
+  check("rt_index boxes", show(e.rt_index(ints, int(-1), 0)), "2");
+  const range = keep(e.rt_range_new(int(0), int(2), 0));
+  check("rt_index by range", show(e.rt_index(ints, range, 0)), "[3, 1]");
+  e.rt_set_index(ints, int(0), int(9), 0);
+  check("rt_set_index unboxes", show(ints), "[9, 1, 2]");
+  check("rt_len", e.rt_len(keep(rt.str("héllo")), 0), 6n);
+  check("sort", show(method(ints, "sort")), "[1, 2, 9]");
+  check("receiver unchanged", show(ints), "[9, 1, 2]");
+  check("push", show(method(ints, "push", int(4))), "nil");
+  check("take_self is the array", e.rt_take_self(), ints);
+  const s = keep(rt.str("ab"));
+  method(s, "push_str", keep(rt.str("cd")));
+  check("push_str hands over a new string", show(e.rt_take_self()), "\"abcd\"");
+  check("split", show(method(keep(rt.str("a,b,,c")), "split", keep(rt.str(",")))), "[\"a\", \"b\", \"\", \"c\"]");
+  check("iter_items of a range", show(e.rt_iter_items(range, 0)), "[0, 1]");
+  check("truthy 0", e.rt_truthy(int(0)), 1);
+  check("truthy nil", e.rt_truthy(0), 0);
+  check("truthy false", e.rt_truthy(e.RT_FALSE.value), 0);
+  check("~5", show(e.rt_dyn_bitnot(int(5), 0)), "-6");
+  check("slice keeps the kind", show(e.rt_slice(ints, 1n, 3n)), "[1, 2]");
+  check("is_array_len", e.rt_is_array_len(ints, 2n, 1), 1);
+  check("cast 300 as u8", show(e.rt_cast(int(300), 8, 0)), "44");
+  const shared = keep(e.rt_array_new(K_PTR, 1));
+  e.rt_array_push(shared, BigInt(keep(rt.str("x"))));
+  e.rt_share(shared);
+  const copy = e.rt_make_unique(shared);
+  check("make_unique copies a shared array", copy !== shared && show(copy) === "[\"x\"]", true);
+  const d = keep(e.rt_dict_new());
+  e.rt_dict_set(d, keep(rt.str("b")), int(2), 0);
+  e.rt_dict_set(d, int(1), keep(rt.str("one")), 0);
+  e.rt_dict_set(d, keep(rt.str("a")), int(1), 0);
+  check("dict prints sorted", show(d), "{1: \"one\", a: 1, b: 2}");
+  check("dict debug", rt.read(e.rt_fmt(BigInt(d), K_PTR, 3)), "{\"1\": \"one\", \"a\": 1, \"b\": 2}");
+  const got = keep(method(d, "get", keep(rt.str("a"))));
+  check("dict get is Some", e.rt_is_variant(got, 0, 1), 1);
+  check("dict get unwraps", show(method(got, "unwrap")), "1");
+  check("dict get of a missing key is None", e.rt_is_variant(method(d, "get", keep(rt.str("zz"))), 0, 0), 1);
+  check("dict field", show(e.rt_get_field(d, keep(rt.str("b")), 0)), "2");
+  check("dict items", show(e.rt_iter_items(d, 0)), "[(\"1\", \"one\"), (\"a\", 1), (\"b\", 2)]");
+  check("builtin range", show(e.rt_builtin(18, args(int(3)), 0)), "[0, 1, 2]");
+  check("builtin type_of", show(e.rt_builtin(13, args(d), 0)), "\"object\"");
+  // A dict under churn: entries survive many collections.
+  const big = keep(e.rt_dict_new());
+  for (let i = 0; i < 20000; i++) {
+    const k = keep(rt.str("key" + (i % 5000)));
+    e.rt_dict_set(big, k, int(i), 0);
+    rt.view().setUint32(e.RT_SHADOW_SP.value, rt.view().getUint32(e.RT_SHADOW_SP.value, true) - 4, true);
+  }
+  for (let i = 0; i < 300000; i++) rt.str("garbage " + i);
+  check("dict after churn", show(e.rt_len(big, 0) === 5000n ? e.rt_index(big, keep(rt.str("key42")), 0) : 0), "15042");
+  check("collections ran with a dict", e.rt_gc_count() > 0, true);
+  rt.e.rt_set_file(rt.str("m.ruchy"));
+  const code = rt.run(() => method(ints, "frob"));
+  check("unknown method exits 1", code, 1);
+  check("unknown method message", rt.text(2), "Error: Evaluation error: Unknown array method: frob\n");
+  const rt2 = instance();
+  rt2.e.rt_set_file(rt2.str("c.ruchy"));
+  rt2.run(() => rt2.e.rt_call(rt2.e.rt_box_int(3n), rt2.e.rt_array_new(K_PTR, 0), (2 << 16) | 5));
+  check("rt_call of a non-function", rt2.text(2), "Error: Evaluation error: Type error: Cannot call non-function value: integer\n  at c.ruchy:2:5\n");
+  const rt3 = instance();
+  rt3.run(() => rt3.e.rt_index_error(7n, 2, 1, 0));
+  check("tuple index error", rt3.text(2), "Error: Evaluation error: Runtime error: Tuple index 7 out of bounds (length: 2)\n");
+  const rt4 = instance();
+  rt4.run(() => rt4.e.rt_arity_error(2, 3, 1, 0));
+  check("arity error", rt4.text(2), "Error: Evaluation error: Function expects 2-3 arguments, got 1\n");
 }
 
 if (failures > 0) {

@@ -753,6 +753,37 @@ mod tests {
     }
 
     #[test]
+    fn a_throwing_closure_stops_the_method() {
+        // The closure "throws" on 2 (sets the pending flag): no further
+        // calls, the error is `thrown`, the receiver is unchanged.
+        let mut t = TestEnv::new();
+        let a = t.int_array(&[1, 2, 3, 4]);
+        let f = t.closure(|t, args| {
+            if int(args[0]) == 2 {
+                t.pending = true;
+            }
+            t.bool(true)
+        });
+        let argv = t.array(&[f]);
+        let r = crate::methods::call_method(&mut t, a, "retain", &crate::methods::Args::new(argv), 0);
+        assert!(r.unwrap_err().is_thrown());
+        assert_eq!(t.calls, 2);
+        assert_eq!(t.show(a), "[1, 2, 3, 4]");
+        t.pending = false;
+        let less = t.closure(|t, args| {
+            t.pending = true;
+            let b = int(args[0]) < int(args[1]);
+            t.bool(b)
+        });
+        let argv = t.array(&[less]);
+        let before = t.calls;
+        let r = crate::methods::call_method(&mut t, a, "sort_by", &crate::methods::Args::new(argv), 0);
+        assert!(r.unwrap_err().is_thrown());
+        assert_eq!(t.calls, before + 1, "no comparison after the throw");
+        assert_eq!(t.show(a), "[1, 2, 3, 4]");
+    }
+
+    #[test]
     fn inconsistent_comparators_sort_like_the_vm() {
         // `|a, b| a < b` never answers Equal; std's stable sort on 16-byte
         // items (as the VM's Values) decides the result.

@@ -159,6 +159,10 @@ impl Seq {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Item `i` (`i < len`).
     pub fn get(&self, i: u32) -> Val {
         match *self {

@@ -189,7 +189,7 @@ pub extern "C" fn rt_heap_bytes() -> u32 {
 // -- generic operations on dynamic values ------------------------------------
 
 /// The location a packed `loc` (`line << 16 | col`, 0 = unknown) names.
-fn location<'a>(loc: u32) -> Option<Location<'a>> {
+pub(super) fn location<'a>(loc: u32) -> Option<Location<'a>> {
     // SAFETY: only used on the way to exiting; nothing allocates meanwhile.
     let path = if file() == 0 { &[][..] } else { unsafe { strings::bytes(file()) } };
     (loc != 0).then_some(Location { file: path, line: loc >> 16, col: loc & 0xffff })

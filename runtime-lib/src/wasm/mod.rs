@@ -10,6 +10,7 @@
 
 mod dynamic;
 pub mod exceptions;
+mod layout_exports;
 mod exports;
 mod wasi;
 
@@ -164,6 +165,10 @@ impl crate::env::Env for WasmEnv {
         let rng = &raw mut RNG;
         // SAFETY: single-threaded; the one reference to `RNG` at a time.
         unsafe { &mut *rng }
+    }
+
+    fn exception_pending(&self) -> bool {
+        exceptions::pending()
     }
 }
 

@@ -51,8 +51,9 @@ static mut STDIN: Stdin = Stdin { buf: [0; 4096], pos: 0, len: 0, eof: false };
 /// One line of stdin including its `\n` (none at end of input; empty once
 /// the input is exhausted), read in 4 KiB blocks.
 pub fn read_line() -> Vec<u8> {
+    let input = &raw mut STDIN;
     // SAFETY: single-threaded; the only reference to `STDIN`.
-    let input = unsafe { &mut *(&raw mut STDIN) };
+    let input = unsafe { &mut *input };
     let mut line = Vec::new();
     loop {
         if input.pos == input.len {

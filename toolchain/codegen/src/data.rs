@@ -79,6 +79,7 @@ impl Data {
             Static::UnitVariant { enum_id, variant } => self.unit_variant(*enum_id, *variant),
             Static::Spec(spec) => self.spec(spec),
             Static::Closure { func } => self.closure(table.index(*func)),
+            Static::Layout(d) => self.str(std::str::from_utf8(d).expect("layout descriptors are ASCII")),
         }
     }
 

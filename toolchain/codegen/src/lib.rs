@@ -149,7 +149,9 @@ fn fill_table(module: &mut Module, table: &TableLayout, funcs: &[FunctionId]) {
     }
     let items = table.funcs.iter().map(|&f| funcs[f as usize]).collect();
     let offset = ConstExpr::Value(walrus::ir::Value::I32(table.base as i32));
-    module.elements.add(walrus::ElementKind::Active { table: table.id, offset }, walrus::ElementItems::Functions(items));
+    let elem = module.elements.add(walrus::ElementKind::Active { table: table.id, offset }, walrus::ElementItems::Functions(items));
+    // walrus keeps an element segment only if its table lists it.
+    module.tables.get_mut(table.id).elem_segments.insert(elem);
 }
 
 /// Adds the static image as an active data segment and grows the initial

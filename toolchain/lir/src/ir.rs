@@ -336,6 +336,8 @@ pub enum Static {
     /// A closure without captures: a named function used as a value. `func`
     /// is its table entry point.
     Closure { func: FuncId },
+    /// A layout descriptor for `rt_retype` (a `STR` object of descriptor bytes).
+    Layout(Vec<u8>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

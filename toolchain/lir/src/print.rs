@@ -24,6 +24,7 @@ fn static_text(s: &Static) -> String {
         Static::UnitVariant { enum_id, variant } => format!("variant {enum_id}.{variant}"),
         Static::Spec(spec) => format!("spec {spec:?}"),
         Static::Closure { func } => format!("closure #{func}"),
+        Static::Layout(d) => format!("layout {:?}", String::from_utf8_lossy(d)),
     }
 }
 

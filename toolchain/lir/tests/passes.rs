@@ -13,7 +13,7 @@
 mod support;
 
 use ruchy_lir::ir::*;
-use ruchy_lir::passes::{self, OptLevel, Options};
+use ruchy_lir::passes::{self, Census, OptLevel, Options};
 use std::path::{Path, PathBuf};
 
 fn conformance_dir() -> PathBuf {
@@ -61,44 +61,84 @@ fn conformance_modules() -> (usize, Vec<(PathBuf, Module)>) {
 fn o2_keeps_every_lowerable_conformance_program_valid() {
     let (total, modules) = conformance_modules();
     assert!(!modules.is_empty(), "no conformance program lowers");
-    let (mut before, mut after) = (0, 0);
-    let mut per_pass: Vec<(&'static str, i64)> = vec![];
-    for (path, mut m) in modules.clone() {
-        // Panics, naming the pass and printing the listing, if any pass
-        // leaves the module invalid.
-        let report = passes::optimize(&mut m, &verifying(OptLevel::O2));
-        ruchy_lir::roots::insert_roots(&mut m);
-        ruchy_lir::verify::verify(&m).unwrap_or_else(|e| panic!("{}: after roots: {e}", path.display()));
-        before += report.insts_before;
-        after += report.insts_after;
-        for (pass, removed) in report.removed_per_pass() {
-            match per_pass.iter_mut().find(|(n, _)| *n == pass) {
-                Some((_, r)) => *r += removed,
-                None => per_pass.push((pass, removed)),
+    let mut after_o2 = 0;
+    for level in [OptLevel::O2, OptLevel::O3, OptLevel::Os] {
+        let (mut before, mut after) = (Census::default(), Census::default());
+        let mut per_pass: Vec<(&'static str, Census)> = vec![];
+        for (path, m) in &modules {
+            let mut m = m.clone();
+            // Panics, naming the pass and printing the listing, if any pass
+            // leaves the module invalid.
+            let report = passes::optimize(&mut m, &verifying(level));
+            before = before.add(report.census_before, 1);
+            after = after.add(report.census_after, 1);
+            for (pass, removed) in report.census_per_pass() {
+                match per_pass.iter_mut().find(|(n, _)| *n == pass) {
+                    Some((_, c)) => *c = c.add(removed, 1),
+                    None => per_pass.push((pass, removed)),
+                }
             }
+            ruchy_lir::roots::insert_roots(&mut m);
+            ruchy_lir::verify::verify(&m).unwrap_or_else(|e| panic!("{}: after roots: {e}", path.display()));
         }
-    }
-    println!("{} of {total} conformance programs lower; -O2 instructions: {before} -> {after} ({:.1}% fewer)", modules.len(), percent(before - after, before));
-    println!("instructions each pass removed itself (over all rounds):");
-    for (pass, removed) in &per_pass {
-        println!("  {pass:<12} {removed}");
+        println!(
+            "-{}: {} of {total} conformance programs lower; instructions {} -> {} ({:+.1}%); in loops {} -> {}; computations {} -> {}; \
+             direct calls {} -> {}; overflow checks {} -> {}; bounds checks {} -> {}",
+            level.name(),
+            modules.len(),
+            before.insts,
+            after.insts,
+            100.0 * (after.insts - before.insts) as f64 / before.insts as f64,
+            before.in_loops,
+            after.in_loops,
+            before.computations,
+            after.computations,
+            before.calls,
+            after.calls,
+            before.overflow_checks,
+            after.overflow_checks,
+            before.bounds_checks,
+            after.bounds_checks
+        );
+        println!("  what each pass removed itself over all rounds (negative: added)");
+        println!("  {:<12} {:>12} {:>9} {:>12} {:>14} {:>15} {:>13}", "pass", "instructions", "in loops", "computations", "calls inlined", "overflow checks", "bounds checks");
+        for (pass, r) in &per_pass {
+            println!("  {pass:<12} {:>12} {:>9} {:>12} {:>14} {:>15} {:>13}", r.insts, r.in_loops, r.computations, r.calls, r.overflow_checks, r.bounds_checks);
+        }
+        if level == OptLevel::O2 {
+            after_o2 = after.insts;
+            assert!(after.insts < before.insts, "-O2 removed nothing");
+        }
+        if level == OptLevel::Os {
+            assert!(after.insts <= after_o2, "-Os is larger than -O2");
+        }
     }
     println!("-O2 without one pass (the others' work it enables counts too):");
     for skip in passes::PASSES {
         let kept: Vec<&passes::Pass> = passes::PASSES.iter().filter(|p| p.name != skip.name).collect();
-        let without: usize = modules.iter().map(|(_, m)| passes::run_pipeline(&mut m.clone(), &kept, 4, &verifying(OptLevel::O2)).insts_after).sum();
-        println!("  without {:<12} {before} -> {without} ({} more than -O2)", skip.name, without - after);
+        let without: i64 = modules.iter().map(|(_, m)| passes::run_pipeline(&mut m.clone(), &kept, 4, &verifying(OptLevel::O2)).insts_after as i64).sum();
+        println!("  without {:<12} {without} instructions ({:+} compared with -O2)", skip.name, without - after_o2);
     }
-    assert!(after < before, "-O2 removed nothing");
+}
+
+#[test]
+fn inlining_at_os_never_makes_a_conformance_program_larger() {
+    let (_, modules) = conformance_modules();
+    let os = OptLevel::Os.passes();
+    let without_inline: Vec<&passes::Pass> = os.iter().copied().filter(|p| p.name != "inline").collect();
+    for (path, m) in &modules {
+        let with = passes::run_pipeline(&mut m.clone(), &os, OptLevel::Os.max_rounds(), &verifying(OptLevel::Os)).insts_after;
+        let without = passes::run_pipeline(&mut m.clone(), &without_inline, OptLevel::Os.max_rounds(), &verifying(OptLevel::Os)).insts_after;
+        assert!(with <= without, "{}: -Os inlining grew the program from {without} to {with} instructions", path.display());
+    }
 }
 
 /// Loop back-edges the interpreter may take per run.
 const FUEL: u64 = 200;
 
-fn assert_same_behaviour(original: &Module, optimised: &Module, what: &str) {
-    let before = support::interp::run(original, FUEL);
+fn assert_same_behaviour(original: &Module, before: &support::interp::Run, optimised: &Module, what: &str) {
     let after = support::interp::run(optimised, FUEL);
-    if before != after {
+    if *before != after {
         panic!(
             "{what}: behaviour changed\nbefore: {before:?}\nafter:  {after:?}\n--- original\n{}--- optimised\n{}",
             ruchy_lir::print::print(original),
@@ -107,20 +147,28 @@ fn assert_same_behaviour(original: &Module, optimised: &Module, what: &str) {
     }
 }
 
-/// Each pass alone, and the whole -O2 pipeline, keep `m` valid and its
-/// behaviour unchanged.
-fn check_passes_keep_behaviour(m: &Module, what: &str) {
+/// Each pass alone, and the whole pipeline of each level that runs them
+/// all, keep `m` valid and its behaviour unchanged. Returns the passes that
+/// changed `m` when run alone.
+fn check_passes_keep_behaviour(m: &Module, what: &str) -> Vec<&'static str> {
+    let before = support::interp::run(m, FUEL);
+    let mut changed = vec![];
     for pass in passes::PASSES {
         let mut p = m.clone();
-        passes::run_on_module(&mut p, pass);
+        if passes::run_on_module(&mut p, pass) {
+            changed.push(pass.name);
+        }
         if let Err(e) = ruchy_lir::verify::verify(&p) {
             panic!("{what}: after {}: {e}\n--- original\n{}--- after\n{}", pass.name, ruchy_lir::print::print(m), ruchy_lir::print::print(&p));
         }
-        assert_same_behaviour(m, &p, &format!("{what}: {}", pass.name));
+        assert_same_behaviour(m, &before, &p, &format!("{what}: {}", pass.name));
     }
-    let mut o = m.clone();
-    passes::optimize(&mut o, &verifying(OptLevel::O2));
-    assert_same_behaviour(m, &o, &format!("{what}: -O2"));
+    for level in [OptLevel::O2, OptLevel::O3, OptLevel::Os] {
+        let mut o = m.clone();
+        passes::optimize(&mut o, &verifying(level));
+        assert_same_behaviour(m, &before, &o, &format!("{what}: -{}", level.name()));
+    }
+    changed
 }
 
 #[test]
@@ -133,7 +181,11 @@ fn conformance_programs_behave_the_same_at_o2() {
 
 /// Snippets covering what lowering produces: loops of every kind with
 /// `break`/`continue`/`break value`, short-circuit logic, recursion, early
-/// returns, globals, floats, strings, dynamic values, constant conditions.
+/// returns, globals, floats, strings, dynamic values, constant conditions;
+/// and for the interprocedural and loop passes: small functions (with early
+/// returns, throws caught by the caller, inside loops), typed array loops
+/// (in bounds, out of bounds, negative indices, arrays changed inside the
+/// loop), counters near the `i64` limits, loop-invariant arithmetic.
 const SNIPPETS: &[&str] = &[
     "let mut t = 0\nfor i in 0..10 { if i % 3 == 0 { continue }\n if i > 7 { break }\n t += i }\nprintln(t)\n",
     "let mut n = 0\nfor i in 1..=5 { for j in 0..i { if j == 2 { break }\n n += j } }\nprintln(n)\n",
@@ -151,6 +203,20 @@ const SNIPPETS: &[&str] = &[
     "fun main() { let mut k = 0\n while true { k += 2\n if k > 6 { break } }\n println(k) }\n",
     "let d = if 3 > 2 { 1 } else { \"two\" }\nprintln(d)\n",
     "let mut total = 0.0\nfor i in 0..4 { total += i as f64 * 0.5 }\nprintln(total, total as i64)\n",
+    "fun sign(x: i64) -> i64 { if x < 0 { return -1 }\n if x == 0 { return 0 }\n 1 }\nlet mut t = 0\nfor i in -3..3 { t += sign(i) * 10 + sign(-i) }\nprintln(t)\n",
+    "fun sq(x: i64) -> i64 { x * x }\nfun sum_sq(n: i64) -> i64 { let mut s = 0\n for i in 0..n { s += sq(i) }\n s }\nprintln(sum_sq(10), sq(3037000500))\n",
+    "fun check(x: i64) -> i64 { if x > 3 { throw \"big\" }\n x + 1 }\nfun main() { for i in 2..6 { try { println(check(i)) } catch e { println(\"caught\", e) } } }\n",
+    "fun inner(x: i64) -> i64 { if x == 2 { throw \"two\" }\n x }\nfun outer(x: i64) -> i64 { inner(x) * 2 }\nfun main() { try { println(outer(1))\n println(outer(2)) } catch e { println(e) } }\n",
+    "fun total(a: [i64]) -> i64 { let mut t = 0\n for i in 0..a.len() { t += a[i] }\n t }\nprintln(total([1, 2, 3]), total([]))\n",
+    "let xs = [10, 20, 30]\nlet mut t = 0\nfor i in 0..xs.len() + 1 { t += xs[i] }\nprintln(t)\n",
+    "let xs = [10, 20, 30]\nfor i in 0..xs.len() { println(xs[-i - 1], xs[i]) }\n",
+    "let mut xs = [1, 2, 3, 4]\nfor i in 0..xs.len() { xs[i] += i * 2\n xs[i] *= 3 }\nprintln(xs)\n",
+    "let mut xs = [1, 2, 3, 4]\nlet n = xs.len()\nfor i in 0..n { xs.pop()\n println(xs[i]) }\n",
+    "fun f(a: [i64], n: i64) -> i64 { let mut s = 0\n let mut i = 0\n while i < n { s += a[i] * (n * 2 + 1)\n i += 1 }\n s }\nprintln(f([1, 2, 3], 3))\nprintln(f([1, 2, 3], 4))\n",
+    "let mut i = 9223372036854775805\nwhile i < 9223372036854775807 { i += 1 }\nprintln(i)\nlet mut j = 9223372036854775805\nwhile j <= 9223372036854775807 { j += 1 }\nprintln(j)\n",
+    "let lo = -9223372036854775807 - 1\nlet mut k = -9223372036854775806\nwhile k > lo { k -= 1 }\nprintln(k)\nprintln(k - 1)\n",
+    "let n = 6\nlet mut s = 0\nfor i in 0..n { for j in 0..n { s += (n * n + 1) * j + i * i } }\nprintln(s)\n",
+    "fun grid(n: i64) -> [[i64]] { let mut g = []\n for i in 0..n { let mut row = []\n for j in 0..n { row.push(i * n + j) }\n g.push(row) }\n g }\nlet g = grid(3)\nlet mut d = 0\nfor i in 0..g.len() { d += g[i][i] }\nprintln(d)\n",
 ];
 
 #[test]
@@ -163,29 +229,37 @@ fn snippets_behave_the_same_after_every_pass() {
 
 #[test]
 fn random_programs_behave_the_same_after_every_pass() {
-    let (mut tested, mut shrunk, mut removed) = (0, 0, 0);
+    let (mut tested, mut shrunk, mut removed) = (0, 0, 0i64);
     let mut outcomes = std::collections::BTreeMap::new();
+    let mut changed_by: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut effects = Census::default();
     for seed in 0..6000 {
         let m = support::gen::module(&mut support::gen::Rng::new(seed));
         if ruchy_lir::verify::verify(&m).is_err() {
             continue;
         }
         tested += 1;
-        check_passes_keep_behaviour(&m, &format!("random program {seed}"));
+        for pass in check_passes_keep_behaviour(&m, &format!("random program {seed}")) {
+            *changed_by.entry(pass).or_insert(0) += 1;
+        }
         let mut o = m.clone();
         let r = passes::optimize(&mut o, &verifying(OptLevel::O2));
         shrunk += (r.insts_after < r.insts_before) as usize;
-        removed += r.insts_before - r.insts_after;
+        removed += r.insts_before as i64 - r.insts_after as i64;
+        effects = effects.add(r.census_before.add(r.census_after, -1), 1);
         let outcome = format!("{:?}", support::interp::run(&m, FUEL).outcome);
         *outcomes.entry(outcome.split('(').next().unwrap().to_string()).or_insert(0) += 1;
     }
     println!("{tested} random programs verify; -O2 shrank {shrunk} of them by {removed} instructions in all; outcomes {outcomes:?}");
+    println!("programs each pass changed when run alone: {changed_by:?}");
+    println!("-O2 removed in all: {effects:?}");
     assert!(tested > 500, "only {tested} random programs verify");
     assert!(shrunk * 2 > tested, "-O2 shrank only {shrunk} of {tested}");
-}
-
-fn percent(part: usize, whole: usize) -> f64 {
-    100.0 * part as f64 / whole as f64
+    // The generator exercises every pass.
+    for pass in passes::PASSES {
+        let n = changed_by.get(pass.name).copied().unwrap_or(0);
+        assert!(n * 20 > tested, "{} changed only {n} of {tested} random programs", pass.name);
+    }
 }
 
 #[test]
@@ -238,7 +312,7 @@ fn print_after_captures_the_listing_after_each_run_of_the_pass() {
         let (_, report) = ruchy_lir::compile_with(&hir, src, "t.ruchy", &opts).unwrap();
         assert!(report.printed.starts_with(&format!(";; after {name}\n")), "{}", report.printed);
     }
-    assert_eq!(passes::print_after_names(), ["lower", "const_fold", "copy_prop", "dce", "roots"]);
+    assert_eq!(passes::print_after_names(), ["lower", "inline", "const_fold", "copy_prop", "licm", "cse", "range", "dce", "roots"]);
 }
 
 #[test]

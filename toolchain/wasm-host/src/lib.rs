@@ -119,8 +119,8 @@ impl Precompiled {
         let err = MemoryOutputPipe::new(usize::MAX);
         let stdio = if capture { Stdio::Capture(out.clone(), err.clone()) } else { Stdio::Inherit };
         let (code, elapsed) = on_big_stack(&[], &[], |_, _| self.run_here(&stdio))?;
-        let output = if capture { Output { stdout: out.contents().to_vec(), stderr: err.contents().to_vec(), code } } else { Output { stdout: Vec::new(), stderr: Vec::new(), code } };
-        Ok((output, elapsed))
+        // Without `capture` the pipes stay empty.
+        Ok((Output { stdout: out.contents().to_vec(), stderr: err.contents().to_vec(), code }, elapsed))
     }
 
     fn run_here(&self, stdio: &Stdio) -> Result<(i32, Duration), String> {
@@ -162,4 +162,56 @@ pub fn run_timed(wasm: &[u8], capture: bool) -> Result<(Output, Duration, Durati
     let (module, compile) = Precompiled::new(wasm)?;
     let (output, run) = module.run(capture)?;
     Ok((output, compile, run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Modules are given as text: the engine accepts WAT (wasmtime's `wat` feature).
+
+    /// Prints "hi\n" through WASI `fd_write`; exits with `code` when it is not 0.
+    fn hello(code: i32) -> Vec<u8> {
+        let exit = if code != 0 { format!("(call $exit (i32.const {code}))") } else { String::new() };
+        format!(
+            r#"(module
+                (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+                (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                (memory (export "memory") 1)
+                (data (i32.const 16) "hi\n")
+                (func (export "_start")
+                  (i32.store (i32.const 0) (i32.const 16))
+                  (i32.store (i32.const 4) (i32.const 3))
+                  (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+                  {exit}))"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn run_timed_captures_output_and_exit_code() {
+        let (out, _compile, _run) = run_timed(&hello(0), true).unwrap();
+        assert_eq!(out, Output { stdout: b"hi\n".to_vec(), stderr: vec![], code: 0 });
+        let (out, _, _) = run_timed(&hello(3), true).unwrap();
+        assert_eq!((out.stdout.as_slice(), out.code), (&b"hi\n"[..], 3));
+    }
+
+    #[test]
+    fn precompiled_runs_repeatedly() {
+        let (m, _) = Precompiled::new(&hello(0)).unwrap();
+        for _ in 0..3 {
+            assert_eq!(m.run(true).unwrap().0.stdout, b"hi\n");
+        }
+    }
+
+    #[test]
+    fn env_abort_is_a_trap() {
+        let wasm = r#"(module
+                (import "env" "abort" (func $abort (param i32 i32 i32 i32)))
+                (memory (export "memory") 1)
+                (func (export "_start") (call $abort (i32.const 0) (i32.const 0) (i32.const 7) (i32.const 9))))"#
+            .as_bytes();
+        let err = run_timed(wasm, true).unwrap_err();
+        assert!(err.contains("abort() called at line 7, column 9"), "{err}");
+    }
 }

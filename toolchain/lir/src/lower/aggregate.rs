@@ -565,7 +565,8 @@ impl<'a> FnLower<'_, 'a> {
 
     /// Any other method: the runtime's dispatcher on dynamic values.
     fn generic_method(&mut self, recv: &'a hir::Expr, name: &str, args: &'a [hir::Expr], e: &hir::Expr) -> VarId {
-        let mutating = BUILTIN_MUTATORS.contains(&name);
+        let candidates: Vec<hir::MethodEntry> = self.m.program.methods.iter().filter(|m| m.name == name).cloned().collect();
+        let mutating = BUILTIN_MUTATORS.contains(&name) || !candidates.is_empty();
         if mutating && !can_write_back(recv) {
             self.unsupported(e.span, &format!("`{name}` on this receiver"));
             return self.zero(rep(&e.ty));
@@ -573,19 +574,102 @@ impl<'a> FnLower<'_, 'a> {
         let r = if mutating { self.place_unique(recv) } else { self.expr(recv) };
         let r = self.coerce(r, &recv.ty, &hir::Ty::Dyn, recv.span);
         let argv = self.dyn_args(args);
-        let n = self.name_const(name);
-        let loc = self.loc_const(e.span);
-        let v = self.call_rt_value("rt_method", vec![r, n, argv, loc]);
-        // Methods such as `map` call closures, which may throw.
-        self.check_pending();
-        if mutating {
-            // The runtime may have replaced the receiver (strings are
-            // immutable objects, so `push_str` makes a new one); it hands
-            // the receiver's final value over through `rt_take_self`.
-            let new_self = self.call_rt_value("rt_take_self", vec![]);
-            self.write_back(recv, new_self);
-        }
-        self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
+        let result = self.var(Ty::Ref);
+        // A receiver whose type is only known at run time may be a struct or
+        // enum with a user method of this name: dispatch on its type first
+        // (the VM's dynamic method lookup), else the built-in methods.
+        let done = self.labels.len();
+        let body = self.nested(Label::Other, |s| {
+            for m in &candidates {
+                s.dispatch_to(m, r, argv, result, done, e);
+            }
+            let n = s.name_const(name);
+            let loc = s.loc_const(e.span);
+            let v = s.call_rt_value("rt_method", vec![r, n, argv, loc]);
+            s.emit(Inst::Copy { dst: result, src: v });
+            // Methods such as `map` call closures, which may throw.
+            s.check_pending();
+            if BUILTIN_MUTATORS.contains(&name) {
+                // The runtime may have replaced the receiver (strings are
+                // immutable objects, so `push_str` makes a new one); it hands
+                // the receiver's final value over through `rt_take_self`.
+                let new_self = s.call_rt_value("rt_take_self", vec![]);
+                s.write_back(recv, new_self);
+            }
+        });
+        self.emit(Inst::Block(body));
+        self.coerce(result, &hir::Ty::Dyn, &e.ty, e.span)
+    }
+
+    /// `if recv is m's owner type { result = m(recv, args…); br done }`.
+    fn dispatch_to(&mut self, m: &hir::MethodEntry, recv: VarId, argv: VarId, result: VarId, done: usize, e: &hir::Expr) {
+        let (kind, id) = match m.owner {
+            hir::TypeRef::Struct(s) => (l::STRUCT, s),
+            hir::TypeRef::Enum(en) => (l::VARIANT, en),
+        };
+        let addr = self.unary(UnOp::RefToI32, recv, e.span);
+        let zero = self.konst(Lit::I32(0));
+        let present = self.binary(BinOp::I32Ne, addr, zero, e.span);
+        // Reading the header of nil reads address 0: harmless, and the
+        // `present` test discards it.
+        let meta = self.var(Ty::I32);
+        self.emit(Inst::Load { dst: meta, mem: Mem::I32, addr: recv, offset: l::META });
+        let mask = self.konst(Lit::I32(0xff));
+        let k = self.binary(BinOp::I32And, meta, mask, e.span);
+        let want_k = self.konst(Lit::I32(kind as i32));
+        let kind_ok = self.binary(BinOp::I32Eq, k, want_k, e.span);
+        let shift = self.konst(Lit::I32(l::TYPE_ID_SHIFT as i32));
+        let tid = self.binary(BinOp::I32ShrU, meta, shift, e.span);
+        let want_id = self.konst(Lit::I32(id as i32));
+        let id_ok = self.binary(BinOp::I32Eq, tid, want_id, e.span);
+        let both = self.binary(BinOp::I32And, kind_ok, id_ok, e.span);
+        let is = self.binary(BinOp::I32And, present, both, e.span);
+        let call = self.nested(Label::Other, |s| {
+            let callee = &s.m.program.funcs[m.func as usize];
+            let mut vals = vec![];
+            let self_ty = callee.locals[callee.params[0] as usize].ty.clone();
+            vals.push(s.coerce(recv, &hir::Ty::Dyn, &self_ty, e.span));
+            let count = s.var(Ty::I32);
+            s.emit(Inst::Load { dst: count, mem: Mem::I32, addr: argv, offset: l::LEN });
+            let data = s.var(Ty::I32);
+            s.emit(Inst::Load { dst: data, mem: Mem::I32, addr: argv, offset: l::ARRAY_DATA });
+            let (min, max) = (callee.min_arity() as i32, callee.max_arity() as i32);
+            let (lo, hi) = (s.konst(Lit::I32(min)), s.konst(Lit::I32(max)));
+            let few = s.binary(BinOp::I32Lt, count, lo, e.span);
+            let many = s.binary(BinOp::I32Gt, count, hi, e.span);
+            let bad = s.binary(BinOp::I32Or, few, many, e.span);
+            let loc = s.loc_const(e.span);
+            s.emit(Inst::If { cond: bad, then: vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_arity_error"), args: vec![lo, hi, count, loc] }], else_: vec![] });
+            for (i, &p) in callee.params.iter().enumerate().skip(1) {
+                let pty = callee.locals[p as usize].ty.clone();
+                let x = s.var(Ty::Ref);
+                let present = s.konst(Lit::I32(i as i32 - 1));
+                let has = s.binary(BinOp::I32Lt, present, count, e.span);
+                let load = vec![Inst::Load { dst: x, mem: Mem::Ref, addr: data, offset: 8 * (i as u32 - 1) }];
+                // A missing argument takes the parameter's default.
+                let default = callee.defaults[i].as_ref();
+                let absent = s.nested(Label::Other, |s| {
+                    let d = match default {
+                        Some(d) => s.expr_as(d, &hir::Ty::Dyn),
+                        None => s.nil(),
+                    };
+                    s.emit(Inst::Copy { dst: x, src: d });
+                });
+                s.emit(Inst::If { cond: has, then: load, else_: absent });
+                vals.push(s.coerce(x, &hir::Ty::Dyn, &pty, e.span));
+            }
+            let ret = callee.ret_ty.clone();
+            let dst = s.var(rep(&ret));
+            s.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(m.func), args: vals });
+            if s.callee_may_throw(m.func) {
+                s.check_pending();
+            }
+            let v = s.coerce(dst, &ret, &hir::Ty::Dyn, e.span);
+            s.emit(Inst::Copy { dst: result, src: v });
+            let d = (s.labels.len() - 1 - done) as u32;
+            s.emit(Inst::Br(d));
+        });
+        self.emit(Inst::If { cond: is, then: call, else_: vec![] });
     }
 
     /// Stores a (dynamic) value back into the place a receiver came from

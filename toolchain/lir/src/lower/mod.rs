@@ -310,38 +310,42 @@ impl<'m, 'a> FnLower<'m, 'a> {
         }
     }
 
-    /// Keeps the invariant that a value whose static type is an array or a
-    /// tuple stores its elements with the slot kinds of that type (typed code
-    /// reads them inline): a value arriving from another type (a dynamic one,
-    /// or an array of ints flowing into an array of anything) is converted —
-    /// by a copy, which value semantics makes unobservable. The runtime
-    /// returns the value itself when its kinds already match.
-    fn retype(&mut self, v: VarId, from: &hir::Ty, to: &hir::Ty) -> VarId {
-        use aggregate::slot_kind;
-        match to {
-            hir::Ty::Array(b) if **b != hir::Ty::Unknown => {
-                let want = slot_kind(b);
-                if matches!(from, hir::Ty::Array(a) if **a != hir::Ty::Unknown && slot_kind(a) == want) {
-                    return v;
-                }
-                let k = self.konst(Lit::I32(want as i32));
-                self.call_rt_value("rt_array_retype", vec![v, k])
-            }
-            hir::Ty::Tuple(bs) if bs.iter().all(|t| *t != hir::Ty::Unknown) => {
-                let kinds: Vec<u32> = bs.iter().map(slot_kind).collect();
-                let same = match from {
-                    hir::Ty::Tuple(xs) => xs.len() == bs.len() && xs.iter().all(|t| *t != hir::Ty::Unknown) && xs.iter().map(slot_kind).eq(kinds.iter().copied()),
-                    _ => false,
-                };
-                if same || kinds.len() > ruchy_runtime_layout::MAX_KINDED_FIELDS as usize {
-                    return v;
-                }
-                let word = kinds.iter().enumerate().fold(0u64, |w, (i, &k)| ruchy_runtime_layout::with_field_kind(w, i as u32, k));
-                let w = self.konst(Lit::I64(word as i64));
-                self.call_rt_value("rt_tuple_retype", vec![v, w])
-            }
-            _ => v,
+    /// The discriminant of a fieldless variant of enum `def` (`as i32`):
+    /// its index selects among the declared values.
+    fn discriminant(&mut self, v: VarId, def: hir::EnumId, span: Span) -> VarId {
+        let index = self.var(Ty::I32);
+        self.emit(Inst::Load { dst: index, mem: Mem::I32, addr: v, offset: ruchy_runtime_layout::AGG_AUX });
+        let discs: Vec<i64> = self.m.program.enums[def as usize].variants.iter().map(|v| v.discriminant).collect();
+        if discs.iter().enumerate().all(|(i, &d)| d == i as i64) {
+            return self.unary(UnOp::I32ToI64, index, span);
         }
+        let mut acc = self.konst(Lit::I64(*discs.last().unwrap_or(&0)));
+        for (i, &d) in discs.iter().enumerate().rev().skip(1) {
+            let here = self.konst(Lit::I32(i as i32));
+            let is = self.binary(BinOp::I32Eq, index, here, span);
+            let value = self.konst(Lit::I64(d));
+            let dst = self.var(Ty::I64);
+            self.emit(Inst::Select { dst, cond: is, a: value, b: acc });
+            acc = dst;
+        }
+        acc
+    }
+
+    /// Keeps the invariant that a value whose static type is an array or a
+    /// tuple stores its elements with the slot kinds of that type, at every
+    /// nesting level (typed code reads them inline): a value arriving from
+    /// another type (a dynamic one, or `[[int]]` flowing into a `[[dyn]]`
+    /// place) is converted by `rt_retype` against a layout descriptor of the
+    /// target type — by copies where something differs, which value
+    /// semantics makes unobservable; the value itself when nothing does.
+    fn retype(&mut self, v: VarId, from: &hir::Ty, to: &hir::Ty) -> VarId {
+        let Some(want) = layout(to) else { return v };
+        if layout(from).as_deref() == Some(want.as_slice()) {
+            return v;
+        }
+        let desc = self.m.intern(Static::Layout(want));
+        let d = self.konst(Lit::Static(desc));
+        self.call_rt_value("rt_retype", vec![v, d])
     }
 
     fn zero(&mut self, t: Ty) -> VarId {
@@ -681,6 +685,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
         let Some(kind) = k::of(ty) else { return self.coerce(v, &x.ty, &e.ty, e.span) };
         let int = match (&x.ty, kind) {
             (hir::Ty::Int, _) => Some(v),
+            (hir::Ty::Enum(def), k::I64..=k::U8) if *def > hir::RESULT_ENUM => Some(self.discriminant(v, *def, e.span)),
             (hir::Ty::Float, k::I64..=k::U8) => Some(self.unary(UnOp::F64ToI64, v, e.span)),
             (hir::Ty::Bool, k::I64..=k::U8) => Some(self.unary(UnOp::I32ToI64, v, e.span)),
             _ => None,
@@ -1238,6 +1243,40 @@ impl<'m, 'a> FnLower<'m, 'a> {
         self.emit(Inst::Br(d));
         self.zero(rep(&e.ty))
     }
+}
+
+/// The layout descriptor `rt_retype` checks values against (`ABI.md`):
+/// `a` + element for arrays, `t` + count + fields for tuples, and a slot
+/// kind letter (`i`, `f`, `b`, `p`) for anything else. `None` when the type
+/// says nothing about layout (not an array or tuple).
+fn layout(t: &hir::Ty) -> Option<Vec<u8>> {
+    fn put(t: &hir::Ty, out: &mut Vec<u8>) {
+        match t {
+            hir::Ty::Array(e) => {
+                out.push(b'a');
+                put(e, out);
+            }
+            hir::Ty::Tuple(ts) if ts.len() <= ruchy_runtime_layout::MAX_KINDED_FIELDS as usize => {
+                out.push(b't');
+                out.push(ts.len() as u8);
+                for t in ts {
+                    put(t, out);
+                }
+            }
+            _ => out.push(match rep(t) {
+                Ty::I64 => b'i',
+                Ty::F64 => b'f',
+                Ty::I32 => b'b',
+                Ty::Ref => b'p',
+            }),
+        }
+    }
+    if !matches!(t, hir::Ty::Array(_) | hir::Ty::Tuple(_)) {
+        return None;
+    }
+    let mut out = vec![];
+    put(t, &mut out);
+    Some(out)
 }
 
 /// A lowered operand with its HIR type, for operators.

@@ -45,25 +45,26 @@
 use super::util::{Classes, Detached, Effects};
 use super::{ModuleView, Pass};
 use crate::ir::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub const PASS: Pass = Pass { name: "cse", run };
 
 pub fn run(f: &mut Func, _m: &ModuleView) -> bool {
     let mut changed = false;
-    body(&mut f.body, &mut Table::default(), &mut changed);
+    let mut t = Table { classes: Classes::new(f.vars.len()), consts: HashMap::new(), avail: HashMap::new(), named: HashSet::new() };
+    body(&mut f.body, &mut t, &mut changed);
     changed
 }
 
 /// An operand: a class of variables, or a constant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Val {
     Var(VarId),
     Lit(LitKey),
 }
 
 /// A literal, hashable (floats by bit pattern).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum LitKey {
     I32(i32),
     I64(i64),
@@ -96,17 +97,17 @@ enum Key {
 }
 
 impl Key {
-    fn vals(&self) -> Vec<Val> {
-        match self {
-            Key::Unary(_, a) | Key::Load(_, a, _) => vec![*a],
-            Key::Binary(_, a, b) => vec![*a, *b],
-            Key::Select(c, a, b) => vec![*c, *a, *b],
-            Key::Global(_) => vec![],
+    fn vals(&self) -> [Option<Val>; 3] {
+        match *self {
+            Key::Unary(_, a) | Key::Load(_, a, _) => [Some(a), None, None],
+            Key::Binary(_, a, b) => [Some(a), Some(b), None],
+            Key::Select(c, a, b) => [Some(c), Some(a), Some(b)],
+            Key::Global(_) => [None; 3],
         }
     }
 
     fn mentions(&self, v: VarId) -> bool {
-        self.vals().contains(&Val::Var(v))
+        self.vals().contains(&Some(Val::Var(v)))
     }
 
     fn rename(&mut self, from: VarId, to: VarId) {
@@ -160,13 +161,16 @@ fn swapped(op: BinOp) -> Option<BinOp> {
     })
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Table {
     classes: Classes,
     /// Class leaders assigned a constant.
     consts: HashMap<VarId, LitKey>,
     /// Available computations → the leader of the class holding them.
     avail: HashMap<Key, VarId>,
+    /// Every variable some entry of `avail` may name (a superset), so that
+    /// assigning one no entry names costs no search.
+    named: HashSet<VarId>,
 }
 
 impl Table {
@@ -205,12 +209,15 @@ impl Table {
             Detached::Follower => {}
             Detached::Alone => {
                 self.consts.remove(&v);
-                self.avail.retain(|k, h| *h != v && !k.mentions(v));
+                if self.named.contains(&v) {
+                    self.avail.retain(|k, h| *h != v && !k.mentions(v));
+                }
             }
             Detached::Renamed(new) => {
                 if let Some(c) = self.consts.remove(&v) {
                     self.consts.insert(new, c);
                 }
+                self.named.insert(new);
                 let old = std::mem::take(&mut self.avail);
                 for (mut k, mut h) in old {
                     k.rename(v, new);
@@ -328,6 +335,11 @@ fn inst(i: &mut Inst, t: &mut Table, changed: &mut bool) -> bool {
                 }),
             };
             if let Some(k) = key {
+                t.named.insert(dst);
+                t.named.extend(k.vals().into_iter().flatten().filter_map(|x| match x {
+                    Val::Var(v) => Some(v),
+                    Val::Lit(_) => None,
+                }));
                 t.avail.entry(k).or_insert(dst);
             }
         }

@@ -6,19 +6,25 @@
 //! a round limit is reached. The manager verifies the module after every
 //! pass when asked to (the default in debug builds and tests), so a pass
 //! that breaks an invariant is named at once, with the listing; it can also
-//! capture the listing after a named pass (`--print-after`), and records the
-//! instruction count before and after every pass run for reports.
+//! capture the listing after a named pass (`--print-after`), and records a
+//! [`Census`] (instructions, instructions in loops, calls, overflow and
+//! bounds checks…) before and after every pass run for reports.
 //!
 //! The passes run before GC root placement ([`crate::roots`]), which must
 //! come last so that root stores follow the optimised code.
 
 pub mod const_fold;
 pub mod copy_prop;
+pub mod cse;
 pub mod dce;
 pub mod eval;
+pub mod inline;
+pub mod licm;
+pub mod range;
 pub mod util;
 
 use crate::ir::{Func, Global, Module, Static, Ty};
+pub use util::Census;
 use std::fmt::Write;
 
 /// The parts of the module a pass may read while it rewrites one function.
@@ -40,10 +46,14 @@ pub struct Pass {
     pub run: fn(&mut Func, &ModuleView) -> bool,
 }
 
-/// Every pass, in the order -O2 runs them: folding exposes dead code and
-/// copies of constants, copy propagation makes copies dead, dead-code
-/// elimination removes what the others left unused.
-pub const PASSES: &[Pass] = &[const_fold::PASS, copy_prop::PASS, dce::PASS];
+/// Every pass, in the order -O2 runs them: inlining first (it exposes the
+/// callee's code to everything else); folding exposes dead code and copies
+/// of constants; copy propagation makes copies dead; loop-invariant code
+/// motion moves invariant computations (such as an array's length) before
+/// their loops, where common-subexpression elimination finds them equal to
+/// earlier ones; range analysis then removes overflow and bounds checks the
+/// facts decide; dead-code elimination removes what the others left unused.
+pub const PASSES: &[Pass] = &[inline::PASS, const_fold::PASS, copy_prop::PASS, licm::PASS, cse::PASS, range::PASS, dce::PASS];
 
 /// The names accepted by `--print-after`: every pass, plus `lower` (before
 /// optimisation) and `roots` (the final code).
@@ -60,11 +70,15 @@ pub enum OptLevel {
     O0,
     /// One round of the cheap passes.
     O1,
-    /// Every pass, repeated until nothing changes (at most 4 rounds).
+    /// Every pass, repeated until nothing changes (at most 4 rounds);
+    /// inlines callees of up to [`inline::BUDGET_O2`] instructions.
     O2,
-    /// Like -O2 with a higher round limit.
+    /// Like -O2 with a higher round limit and inlining budget
+    /// ([`inline::BUDGET_O3`]).
     O3,
-    /// Optimise for size: like -O2 (every pass so far shrinks code).
+    /// Optimise for size: like -O2, but inlining only callees no larger than
+    /// the call ([`inline::BUDGET_OS`]); every other pass never adds
+    /// instructions.
     Os,
 }
 
@@ -95,10 +109,13 @@ impl OptLevel {
     /// The passes of one round, in order.
     pub fn passes(self) -> Vec<&'static Pass> {
         let by_name = |n: &str| PASSES.iter().find(|p| p.name == n).expect("a registered pass");
+        let with_inliner = |inliner: &'static Pass| PASSES.iter().map(|p| if p.name == inline::PASS.name { inliner } else { p }).collect();
         match self {
             OptLevel::O0 => vec![],
             OptLevel::O1 => vec![by_name("copy_prop"), by_name("dce")],
-            OptLevel::O2 | OptLevel::O3 | OptLevel::Os => PASSES.iter().collect(),
+            OptLevel::O2 => PASSES.iter().collect(),
+            OptLevel::O3 => with_inliner(&inline::PASS_O3),
+            OptLevel::Os => with_inliner(&inline::PASS_OS),
         }
     }
 
@@ -151,6 +168,9 @@ pub struct PassRun {
     pub round: u32,
     pub insts_before: usize,
     pub insts_after: usize,
+    /// What the pass is meant to reduce, before and after.
+    pub census_before: Census,
+    pub census_after: Census,
     pub changed: bool,
 }
 
@@ -159,6 +179,8 @@ pub struct PassRun {
 pub struct OptReport {
     pub insts_before: usize,
     pub insts_after: usize,
+    pub census_before: Census,
+    pub census_after: Census,
     pub runs: Vec<PassRun>,
     /// Listings captured for [`Options::print_after`], each headed by a
     /// `;; after PASS` line.
@@ -180,12 +202,39 @@ impl OptReport {
         out
     }
 
+    /// What each pass removed from the [`Census`] over all its runs, in
+    /// pipeline order (negative counts: what it added).
+    pub fn census_per_pass(&self) -> Vec<(&'static str, Census)> {
+        let mut out: Vec<(&'static str, Census)> = vec![];
+        for r in &self.runs {
+            let removed = r.census_before.add(r.census_after, -1);
+            match out.iter_mut().find(|(n, _)| *n == r.pass) {
+                Some((_, c)) => *c = c.add(removed, 1),
+                None => out.push((r.pass, removed)),
+            }
+        }
+        out
+    }
+
     /// A readable table of the effect of each pass: the change in the
-    /// instruction count it made over all its runs.
+    /// instruction count it made over all its runs, and what else it did.
     pub fn summary(&self) -> String {
         let mut s = format!("instructions: {} -> {}\n", self.insts_before, self.insts_after);
-        for (pass, removed) in self.removed_per_pass() {
-            let _ = writeln!(s, "  {pass:<12} {:+}", -removed);
+        for (pass, c) in self.census_per_pass() {
+            let mut notes = vec![];
+            for (n, what) in [
+                (c.calls, "calls inlined"),
+                (c.in_loops, "instructions out of loops"),
+                (c.computations, "computations removed"),
+                (c.overflow_checks, "overflow checks removed"),
+                (c.bounds_checks, "bounds checks removed"),
+            ] {
+                if n > 0 {
+                    notes.push(format!("{n} {what}"));
+                }
+            }
+            let notes = if notes.is_empty() { String::new() } else { format!("  ({})", notes.join(", ")) };
+            let _ = writeln!(s, "  {pass:<12} {:+}{notes}", -c.insts);
         }
         s
     }
@@ -217,8 +266,8 @@ pub fn optimize(m: &mut Module, opts: &Options) -> OptReport {
 /// `max_rounds` have run (for experiments such as leaving one pass out;
 /// `opts.opt_level` is ignored).
 pub fn run_pipeline(m: &mut Module, passes: &[&Pass], max_rounds: u32, opts: &Options) -> OptReport {
-    let start = util::count_module(m);
-    let mut report = OptReport { insts_before: start, insts_after: start, ..OptReport::default() };
+    let start = Census::of(m);
+    let mut report = OptReport { insts_before: start.insts as usize, insts_after: start.insts as usize, census_before: start, census_after: start, ..OptReport::default() };
     for round in 1..=max_rounds {
         let mut changed = false;
         for pass in passes {
@@ -228,19 +277,29 @@ pub fn run_pipeline(m: &mut Module, passes: &[&Pass], max_rounds: u32, opts: &Op
             break;
         }
     }
-    report.insts_after = util::count_module(m);
+    report.census_after = Census::of(m);
+    report.insts_after = report.census_after.insts as usize;
     report
 }
 
 fn run_and_record(m: &mut Module, pass: &Pass, round: u32, opts: &Options, report: &mut OptReport) -> bool {
-    let insts_before = util::count_module(m);
+    let census_before = Census::of(m);
     let changed = run_on_module(m, pass);
     if opts.verify_each_pass {
         if let Err(e) = crate::verify::verify(m) {
             panic!("after pass {} (round {round}): {e}\n{}", pass.name, crate::print::print(m));
         }
     }
-    report.runs.push(PassRun { pass: pass.name, round, insts_before, insts_after: util::count_module(m), changed });
+    let census_after = Census::of(m);
+    report.runs.push(PassRun {
+        pass: pass.name,
+        round,
+        insts_before: census_before.insts as usize,
+        insts_after: census_after.insts as usize,
+        census_before,
+        census_after,
+        changed,
+    });
     capture(&mut report.printed, opts, pass.name, Some(round), m);
     changed
 }

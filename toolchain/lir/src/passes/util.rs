@@ -21,6 +21,71 @@ pub fn count_module(m: &Module) -> usize {
     m.funcs.iter().map(|f| count(&f.body)).sum()
 }
 
+/// What the passes are meant to reduce, counted over a module (for the
+/// optimiser's reports). Signed, so that differences are censuses too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Census {
+    pub insts: i64,
+    /// Instructions inside loops (nested ones included).
+    pub in_loops: i64,
+    /// Instructions computing a value from operands (operators, selects,
+    /// loads, global reads): common-subexpression elimination turns
+    /// repeated ones into copies.
+    pub computations: i64,
+    /// Direct calls of user functions.
+    pub calls: i64,
+    /// Checked `i64` additions, subtractions, multiplications, negations.
+    pub overflow_checks: i64,
+    /// Array bounds checks (calls of `rt_index_error`).
+    pub bounds_checks: i64,
+}
+
+impl Census {
+    pub fn of(m: &Module) -> Census {
+        fn count(body: &[Inst], in_loop: bool, c: &mut Census) {
+            for i in body {
+                c.insts += 1;
+                c.in_loops += in_loop as i64;
+                c.computations += matches!(i, Inst::Unary { .. } | Inst::Binary { .. } | Inst::Select { .. } | Inst::Load { .. } | Inst::GlobalGet { .. }) as i64;
+                match i {
+                    Inst::Call { callee: Callee::Func(_), .. } => c.calls += 1,
+                    Inst::Call { callee: Callee::Runtime("rt_index_error"), .. } => c.bounds_checks += 1,
+                    Inst::Binary { op: BinOp::I64AddChk | BinOp::I64SubChk | BinOp::I64MulChk, .. } | Inst::Unary { op: UnOp::I64NegChk, .. } => {
+                        c.overflow_checks += 1
+                    }
+                    _ => {}
+                }
+                match i {
+                    Inst::Block(b) => count(b, in_loop, c),
+                    Inst::Loop(b) => count(b, true, c),
+                    Inst::If { then, else_, .. } => {
+                        count(then, in_loop, c);
+                        count(else_, in_loop, c);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut c = Census::default();
+        for f in &m.funcs {
+            count(&f.body, false, &mut c);
+        }
+        c
+    }
+
+    /// `self + sign * o`, field by field.
+    pub fn add(self, o: Census, sign: i64) -> Census {
+        Census {
+            insts: self.insts + sign * o.insts,
+            in_loops: self.in_loops + sign * o.in_loops,
+            computations: self.computations + sign * o.computations,
+            calls: self.calls + sign * o.calls,
+            overflow_checks: self.overflow_checks + sign * o.overflow_checks,
+            bounds_checks: self.bounds_checks + sign * o.bounds_checks,
+        }
+    }
+}
+
 /// Calls `f` on every variable an instruction reads (not those of nested
 /// bodies), allowing it to be replaced. Agrees with [`crate::ir::uses`].
 pub fn for_each_use_mut(i: &mut Inst, f: &mut impl FnMut(&mut VarId)) {
@@ -206,28 +271,42 @@ pub enum Detached {
 /// (`d = s` puts `d` in `s`'s class until either is assigned again). Each
 /// class has a *leader*, one of its members; analyses state their facts
 /// about leaders only, so a fact learnt through one member holds for all.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classes {
-    /// Follower → leader; a variable not in the map leads its own class.
-    leader_of: std::collections::BTreeMap<VarId, VarId>,
+    /// By variable: the leader of its class (itself for a leader).
+    leader: Vec<VarId>,
+    /// By leader: how many other members its class has.
+    followers: Vec<u32>,
 }
 
 impl Classes {
+    /// Every one of `n` variables alone in its class.
+    pub fn new(n: usize) -> Classes {
+        Classes { leader: (0..n as VarId).collect(), followers: vec![0; n] }
+    }
+
     pub fn leader(&self, v: VarId) -> VarId {
-        self.leader_of.get(&v).copied().unwrap_or(v)
+        self.leader[v as usize]
     }
 
     /// `v` is being assigned: it leaves its class.
     pub fn detach(&mut self, v: VarId) -> Detached {
-        if self.leader_of.remove(&v).is_some() {
+        let l = self.leader[v as usize];
+        if l != v {
+            self.leader[v as usize] = v;
+            self.followers[l as usize] -= 1;
             return Detached::Follower;
         }
-        let followers: Vec<VarId> = self.leader_of.iter().filter(|(_, l)| **l == v).map(|(f, _)| *f).collect();
-        let Some(&new) = followers.first() else { return Detached::Alone };
-        self.leader_of.remove(&new);
-        for f in &followers[1..] {
-            self.leader_of.insert(*f, new);
+        if self.followers[v as usize] == 0 {
+            return Detached::Alone;
         }
+        let members: Vec<VarId> = (0..self.leader.len() as VarId).filter(|&f| f != v && self.leader[f as usize] == v).collect();
+        let new = members[0];
+        for &f in &members {
+            self.leader[f as usize] = new;
+        }
+        self.followers[new as usize] = members.len() as u32 - 1;
+        self.followers[v as usize] = 0;
         Detached::Renamed(new)
     }
 
@@ -236,15 +315,23 @@ impl Classes {
     pub fn join(&mut self, dst: VarId, src: VarId) {
         let l = self.leader(src);
         if l != dst {
-            self.leader_of.insert(dst, l);
+            self.leader[dst as usize] = l;
+            self.followers[l as usize] += 1;
         }
     }
 
     /// The classes that hold on two incoming paths: a copy relation
-    /// survives a merge when both paths agree on it.
+    /// survives a merge when both paths agree on it. (A variable following
+    /// the same leader on both paths follows a leader of both.)
     pub fn meet(&self, o: &Classes) -> Classes {
-        let leader_of = self.leader_of.iter().filter(|(f, l)| o.leader_of.get(f) == Some(l)).map(|(f, l)| (*f, *l)).collect();
-        Classes { leader_of }
+        let mut m = Classes::new(self.leader.len());
+        for (v, (&a, &b)) in self.leader.iter().zip(&o.leader).enumerate() {
+            if a == b && a != v as VarId {
+                m.leader[v] = a;
+                m.followers[a as usize] += 1;
+            }
+        }
+        m
     }
 }
 

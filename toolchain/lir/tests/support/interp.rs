@@ -6,6 +6,8 @@
 //! every runtime call is recorded in the trace with its arguments, and
 //! returns a value derived from the call's position in the trace and its
 //! arguments — the same in both runs as long as the calls are the same.
+//! The runtime's error reporters ([`NEVER_RETURN`]) end the run, as the
+//! real ones do (`-> !` in `runtime-lib`).
 //! Statics get fixed fake addresses. Independent of `ruchy_lir::passes::eval`
 //! on purpose, so that folding is checked against a second implementation.
 
@@ -58,6 +60,9 @@ struct Interp<'m> {
 struct Frame {
     vars: Vec<u64>,
 }
+
+/// Runtime functions that end the program (after the trace records them).
+pub const NEVER_RETURN: &[&str] = &["rt_index_error", "rt_error", "rt_arity_error"];
 
 fn static_addr(s: StaticId) -> u64 {
     0x100 + 16 * s as u64
@@ -159,7 +164,13 @@ impl<'m> Interp<'m> {
                         Outcome::Returned(r) => r,
                         other => return Flow::Stop(other),
                     },
-                    Callee::Runtime(name) => self.runtime(name, &vals),
+                    Callee::Runtime(name) => {
+                        let r = self.runtime(name, &vals);
+                        if NEVER_RETURN.contains(name) {
+                            return Flow::Stop(Outcome::Failed(name.to_string()));
+                        }
+                        r
+                    }
                 };
                 if let Some(d) = dst {
                     fr.vars[*d as usize] = r;

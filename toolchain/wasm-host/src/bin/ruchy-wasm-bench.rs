@@ -10,10 +10,10 @@
 //! runs_ms 113.002 112.540 111.873
 //! ```
 //!
-//! The first run's stdout is written to `--stdout PATH` (default: not kept).
-//! Every run must exit 0 and print the same stdout as the first, else the
-//! module's stderr is echoed and the exit status is 1. Used by
-//! `benches/wasm/run.sh`.
+//! The first run's stdout is written to `--stdout PATH` (default: not kept),
+//! even when that run fails. Every run must exit 0 and print the same stdout
+//! as the first, else the module's stderr is echoed and the exit status is 1
+//! (2 for bad arguments or files). Used by `benches/wasm/run.sh`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -75,21 +75,21 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        if first.is_none() {
+            if let Some(p) = &stdout_path {
+                if let Err(e) = std::fs::write(p, &out.stdout) {
+                    eprintln!("ruchy-wasm-bench: cannot write {p}: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         if out.code != 0 {
             eprint!("{}", String::from_utf8_lossy(&out.stderr));
             eprintln!("ruchy-wasm-bench: {file}: run {} exited with code {}", i + 1, out.code);
             return ExitCode::from(1);
         }
         match &first {
-            None => {
-                if let Some(p) = &stdout_path {
-                    if let Err(e) = std::fs::write(p, &out.stdout) {
-                        eprintln!("ruchy-wasm-bench: cannot write {p}: {e}");
-                        return ExitCode::from(2);
-                    }
-                }
-                first = Some(out.stdout);
-            }
+            None => first = Some(out.stdout),
             Some(f) if *f != out.stdout => {
                 eprintln!("ruchy-wasm-bench: {file}: run {} printed a different stdout than run 1", i + 1);
                 return ExitCode::from(1);
