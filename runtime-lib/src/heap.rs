@@ -244,6 +244,16 @@ impl Heap {
         }
     }
 
+    /// Bytes the cell of the GC object at `obj` holds (at least its size);
+    /// 0 for a static object, which must never grow in place.
+    pub fn object_capacity(&self, obj: u32) -> u32 {
+        match self.pages.of_addr(obj) {
+            Page::Small { gc: true, class } => CLASS_SIZES[class as usize],
+            Page::Large { gc: true, pages } => pages.saturating_mul(PAGE_SIZE),
+            _ => 0,
+        }
+    }
+
     /// Usable bytes of the raw block at `addr` (at least what was asked).
     pub fn raw_capacity(&self, addr: u32) -> u32 {
         match self.pages.of_addr(addr) {

@@ -474,7 +474,14 @@ pub fn iter_items<E: Env>(env: &mut E, v: u32) -> Res<u32> {
     let Val::Obj(r) = x else { bail!("Type error: Cannot iterate over {}", type_name(x)) };
     match kind(r) {
         RANGE => {
-            let Some((s, e)) = int_range(r) else { bail!("Type error: Cannot iterate over a range without integer bounds") };
+            // `iter_init` saturates `end + 1` (`seq_items`, behind range
+            // methods, wraps: `int_range`).
+            let Some((s, e)) = (match (field(r, 0), field(r, 1)) {
+                (Val::Int(s), Val::Int(e)) => Some((s, if value::aux(r) & RANGE_INCLUSIVE != 0 { e.saturating_add(1) } else { e })),
+                _ => None,
+            }) else {
+                bail!("Type error: Cannot iterate over a range without integer bounds")
+            };
             Ok(scope(env, |env| {
                 let n = u32::try_from(e.wrapping_sub(s)).unwrap_or(u32::MAX).min(1 << 16);
                 let out = env::new_array(env, K_PTR, n);
@@ -581,4 +588,160 @@ pub fn bitnot(v: u32) -> Res<Val> {
 /// `Function expects {min}-{max} arguments, got {got}` (VM `push_frame`).
 pub fn arity_error(min: i32, max: i32, got: i32) -> Error {
     Error(alloc::format!("Function expects {min}-{max} arguments, got {got}"))
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::env::test::TestEnv;
+    use crate::layout::{meta as make_meta, K_FLOAT};
+    use std::string::String;
+
+    fn shown(t: &mut TestEnv, r: Res<u32>) -> String {
+        match r {
+            Ok(v) => t.show(v),
+            Err(e) => std::format!("error: {}", e.0),
+        }
+    }
+
+    /// A `Point {x, y}` (struct 0 of the test type table) with an int and a
+    /// float field.
+    fn point(t: &mut TestEnv, x: i64, y: f64) -> u32 {
+        let p = env::aggregate(t, make_meta(STRUCT, 0), 0, &[0, 0]);
+        let kinds = with_field_kind(with_field_kind(0, 0, K_INT), 1, K_FLOAT);
+        memory::store_u64(p + AGG_KINDS, kinds);
+        memory::store_i64(p + field_offset(0), x);
+        memory::store_f64(p + field_offset(1), y);
+        t.keep(p)
+    }
+
+    #[test]
+    fn indexing_and_slicing() {
+        let mut t = TestEnv::new();
+        let a = t.int_array(&[10, 20, 30]);
+        let s = t.str("héllo");
+        let (zero, two, neg, big) = (t.int(0), t.int(2), t.int(-1), t.int(7));
+        let r = index(&mut t, a, neg);
+        assert_eq!(shown(&mut t, r), "30");
+        let r = index(&mut t, a, big);
+        assert_eq!(shown(&mut t, r), "error: Runtime error: Index 7 out of bounds for array of length 3");
+        let r = index(&mut t, s, neg);
+        assert_eq!(shown(&mut t, r), "\"o\"");
+        let r = index(&mut t, s, big);
+        assert_eq!(shown(&mut t, r), "error: Runtime error: Index 7 out of bounds for string of length 5");
+        let sl = range_new(&mut t, zero, two, true);
+        let sl = t.keep(sl);
+        let r = index(&mut t, s, sl);
+        assert_eq!(shown(&mut t, r), "\"hél\"");
+        let r = index(&mut t, a, sl);
+        assert_eq!(shown(&mut t, r), "[10, 20, 30]");
+        let open = range_new(&mut t, neg, 0, false);
+        let open = t.keep(open);
+        let r = index(&mut t, a, open);
+        assert_eq!(shown(&mut t, r), "[30]");
+        let bad = range_new(&mut t, two, zero, false);
+        let bad = t.keep(bad);
+        let r = index(&mut t, a, bad);
+        assert_eq!(shown(&mut t, r), "error: Runtime error: Slice 2..0 out of bounds for array of length 3");
+        let r = index(&mut t, zero, zero);
+        assert_eq!(shown(&mut t, r), "error: Type error: Cannot index integer");
+        let r = index(&mut t, a, s);
+        assert_eq!(shown(&mut t, r), "error: Type error: Cannot index array with string");
+        let tup = env::tuple(&mut t, &[Val::Int(1), Val::Obj(s)]);
+        let tup = t.keep(tup);
+        let r = index(&mut t, tup, big);
+        assert_eq!(shown(&mut t, r), "error: Runtime error: Tuple index 7 out of bounds (length: 2)");
+        let r = tuple_get(&mut t, tup, 1);
+        assert_eq!(shown(&mut t, r), "\"héllo\"");
+        let r = tuple_get(&mut t, s, 0);
+        assert_eq!(shown(&mut t, r), "error: Type error: Cannot access .0 on string");
+        // Stores into a typed array unbox to its kind.
+        assert_eq!(set_index(&mut t, a, zero, big), Ok(()));
+        assert_eq!(t.show(a), "[7, 20, 30]");
+        assert_eq!(set_index(&mut t, a, zero, s).unwrap_err().0, "Type error: Expected integer, got string");
+        assert_eq!(set_index(&mut t, s, zero, s).unwrap_err().0, "Type error: Cannot index-assign string");
+        // `[a, ..rest]` keeps the element kind.
+        let rest = slice(&mut t, a, 1, 3);
+        assert_eq!(elem_kind_of(meta(rest)), K_INT);
+        assert_eq!(t.show(rest), "[20, 30]");
+        assert_eq!(length(a), Ok(3));
+        assert_eq!(length(s), Ok(6), "len() counts bytes");
+        assert_eq!(length(zero).unwrap_err().0, "Unknown integer method: len");
+        assert!(is_array_len(a, 2, true) && !is_array_len(a, 2, false) && is_tuple(tup, 2));
+    }
+
+    #[test]
+    fn fields_by_name() {
+        let mut t = TestEnv::new();
+        let p = point(&mut t, 3, 1.5);
+        let (x, y, z) = (t.str("x"), t.str("y"), t.str("z"));
+        let r = get_field(&mut t, p, y);
+        assert_eq!(shown(&mut t, r), "1.5");
+        let r = get_field(&mut t, p, z);
+        assert_eq!(shown(&mut t, r), "error: Runtime error: Field 'z' not found in struct Point");
+        let seven = t.int(7);
+        assert_eq!(set_field(&mut t, p, y, seven), Ok(()), "an int into a float field");
+        assert_eq!(t.show(p), "Point {x: 3, y: 7.0}");
+        assert_eq!(set_field(&mut t, p, x, z).unwrap_err().0, "Type error: Expected integer, got string");
+        assert!(is_struct(p, 0) && !is_struct(p, 1));
+        let d = t.dict();
+        assert_eq!(set_field(&mut t, d, x, seven), Ok(()));
+        let r = get_field(&mut t, d, x);
+        assert_eq!(shown(&mut t, r), "7");
+        let r = get_field(&mut t, d, y);
+        assert_eq!(shown(&mut t, r), "error: Runtime error: Key 'y' not found in object");
+        let r = get_field(&mut t, seven, x);
+        assert_eq!(shown(&mut t, r), "error: Runtime error: Object has no field named 'x' (integer)");
+        assert_eq!(set_field(&mut t, seven, x, x).unwrap_err().0, "Runtime error: Cannot assign field 'x' on integer");
+        let tup = env::tuple(&mut t, &[Val::Int(4)]);
+        let tup = t.keep(tup);
+        let zero_name = t.str("0");
+        let r = get_field(&mut t, tup, zero_name);
+        assert_eq!(shown(&mut t, r), "4");
+    }
+
+    #[test]
+    fn copy_on_write_and_iteration() {
+        let mut t = TestEnv::new();
+        let s = t.str("s");
+        let a = t.array(&[s]);
+        assert_eq!(make_unique(&mut t, a), a, "unshared: itself");
+        share_value(&mut t, a);
+        let c = make_unique(&mut t, a);
+        assert_ne!(c, a);
+        assert_eq!(meta(c) & SHARED_BIT, 0);
+        let p = point(&mut t, 1, 2.0);
+        share_value(&mut t, p);
+        let q = make_unique(&mut t, p);
+        assert_ne!(q, p);
+        assert_eq!(t.show(q), "Point {x: 1, y: 2.0}");
+        let d = t.dict();
+        let one = t.int(1);
+        dict_set(&mut t, d, one, s).unwrap();
+        dict_set(&mut t, d, s, one).unwrap();
+        assert_eq!(dict_set(&mut t, d, a, one).unwrap_err().0, "Type error: dict keys must be strings, got array");
+        share_value(&mut t, d);
+        let e = make_unique(&mut t, d);
+        assert_ne!(e, d);
+        let r = iter_items(&mut t, e);
+        assert_eq!(shown(&mut t, r), "[(\"1\", \"s\"), (\"s\", 1)]");
+        let ints = t.int_array(&[4, 5]);
+        let r = iter_items(&mut t, ints);
+        assert_eq!(shown(&mut t, r), "[4, 5]");
+        let three = t.int(3);
+        let rng = range_new(&mut t, one, three, true);
+        let r = iter_items(&mut t, rng);
+        assert_eq!(shown(&mut t, r), "[1, 2, 3]");
+        let r = iter_items(&mut t, s);
+        assert_eq!(shown(&mut t, r), "error: Type error: Cannot iterate over string");
+        let half = t.float(0.5);
+        let fr = range_new(&mut t, half, three, false);
+        let r = iter_items(&mut t, fr);
+        assert_eq!(shown(&mut t, r), "error: Type error: Cannot iterate over a range without integer bounds");
+        assert_eq!(bitnot(three), Ok(Val::Int(-4)));
+        assert_eq!(bitnot(s).unwrap_err().0, "Type error: Cannot apply ~ to string");
+        assert_eq!(arity_error(1, 2, 3).0, "Function expects 1-2 arguments, got 3");
+        assert_eq!(index_error(-9, 2, 0).0, "Runtime error: Index -9 out of bounds for array of length 2");
+    }
 }

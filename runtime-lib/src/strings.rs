@@ -66,6 +66,31 @@ pub fn concat(heap: &mut Heap, a: u32, b: u32) -> u32 {
     s
 }
 
+/// `s += t`: appends in place when `s` is an unshared heap string whose
+/// cell has room, else makes a new string with room to double, so a loop of
+/// appends copies each byte a constant number of times (the VM appends in
+/// place too). An empty `s` is never returned as `t` itself: the result may
+/// be appended to in place later, and `t` belongs to someone else. May
+/// collect (both operands are kept alive).
+pub fn append(heap: &mut Heap, s: u32, t: u32) -> u32 {
+    let (ls, lt) = (len(s), len(t));
+    if lt == 0 {
+        return s;
+    }
+    let n = string_len(ls as usize + lt as usize);
+    let unshared = heap.in_heap(s) && crate::value::meta(s) & crate::layout::SHARED_BIT == 0;
+    if ls > 0 && unshared && heap.object_capacity(s) >= str_size(n) {
+        memory::copy(s + STR_BYTES + ls, t + STR_BYTES, lt);
+        memory::store_u32(s + crate::layout::LEN, n);
+        return s;
+    }
+    let room = str_size(n.saturating_mul(2).min(u32::MAX / 2));
+    let out = heap.with_roots(&[s, t], |h| h.alloc_object(STR, n, room.max(str_size(n))));
+    memory::copy(out + STR_BYTES, s + STR_BYTES, ls);
+    memory::copy(out + STR_BYTES + ls, t + STR_BYTES, lt);
+    out
+}
+
 /// `s * times`: the string repeated. May collect (`s` is kept alive).
 pub fn repeat(heap: &mut Heap, s: u32, times: u32) -> u32 {
     if times == 1 {

@@ -11,6 +11,7 @@
 mod dynamic;
 pub mod exceptions;
 mod layout_exports;
+mod append;
 mod exports;
 mod wasi;
 

@@ -16,6 +16,9 @@ const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
 const ERRNO_NOSYS = 52;
 
+// Synchronous stdin in Node (set up by `run`); end of input elsewhere.
+let readStdin = () => 0;
+
 function wasiImports(getMemory, write, args) {
   const encoder = new TextEncoder();
   const encodedArgs = args.map((a) => encoder.encode(a + "\0"));
@@ -36,6 +39,21 @@ function wasiImports(getMemory, write, args) {
     },
     proc_exit(code) {
       throw new Exit(code);
+    },
+    // stdin (for `input()`): Node reads fd 0; a browser has none (end of input).
+    fd_read(fd, iovs, count, read) {
+      const v = view();
+      if (fd !== 0) return ERRNO_BADF;
+      let total = 0;
+      for (let i = 0; i < count; i++) {
+        const ptr = v.getUint32(iovs + 8 * i, true);
+        const len = v.getUint32(iovs + 8 * i + 4, true);
+        const n = readStdin(new Uint8Array(getMemory().buffer, ptr, len));
+        total += n;
+        if (n < len) break;
+      }
+      view().setUint32(read, total, true);
+      return ERRNO_SUCCESS;
     },
     args_sizes_get(countPtr, sizePtr) {
       const v = view();
@@ -128,6 +146,17 @@ function exitCode(e, instance) {
  */
 export async function run(options = {}) {
   const write = options.write ?? (isNode ? await nodeWriter() : consoleWriter());
+  if (isNode) {
+    const { readSync } = await import("node:fs");
+    readStdin = (buf) => {
+      try {
+        return readSync(0, buf, 0, buf.length, null);
+      } catch (e) {
+        if (e.code === "EOF" || e.code === "EAGAIN") return 0;
+        throw e;
+      }
+    };
+  }
   let memory = null;
   const imports = { wasi_snapshot_preview1: wasiImports(() => memory, write, options.args ?? ["__NAME__"]) };
   const { instance } = await WebAssembly.instantiate(await loadBytes(), imports);

@@ -25,6 +25,7 @@ macro_rules! sig {
 
 pub const RUNTIME: &[RtSig] = &[
     sig!("rt_str_concat", [Ref, Ref], Some(Ref), true),
+    sig!("rt_str_append", [Ref, Ref], Some(Ref), true),
     sig!("rt_str_eq", [Ref, Ref], Some(I32), false),
     sig!("rt_str_cmp", [Ref, Ref], Some(I32), false),
     sig!("rt_fmt", [I64, I32, I32], Some(Ref), true),

@@ -746,7 +746,15 @@ impl<'m, 'a> FnLower<'m, 'a> {
     /// The value stored by `place op= value` (or `place = value`), in the
     /// representation of the place's type `ty`; `read` loads the place.
     fn compound(&mut self, op: Option<HBin>, read: impl FnOnce(&mut Self) -> VarId, ty: &hir::Ty, value: &'a hir::Expr, span: Span) -> VarId {
-        let Some(op) = op else { return self.expr_as(value, ty) };
+        // A plain assignment keeps the value: shared if another place holds it.
+        let Some(op) = op else { return self.expr_kept(value, ty) };
+        if op == HBin::Add && *ty == hir::Ty::Str && (value.ty == hir::Ty::Str || is_scalar(&value.ty)) {
+            // `s += x`: appended in place when `s` is unshared (linear loops).
+            let cur = read(self);
+            let x = self.expr(value);
+            let text = self.concat_text(x, &value.ty, value.span);
+            return self.call_rt_value("rt_str_append", vec![cur, text]);
+        }
         let current = Operand { var: read(self), ty, span };
         let v = Operand { var: self.expr(value), ty: &value.ty, span: value.span };
         self.binary_values(op, current, v, ty, span)
@@ -1084,7 +1092,11 @@ impl<'m, 'a> FnLower<'m, 'a> {
 
     fn for_loop(&mut self, pat: &'a hir::Pat, iter: &'a hir::Expr, body: &'a hir::Expr, e: &hir::Expr) -> VarId {
         if let E::Range { start: Some(lo), end: Some(hi), inclusive } = &iter.kind {
-            if lo.ty == hir::Ty::Int && hi.ty == hir::Ty::Int {
+            if lo.ty != hir::Ty::Int || hi.ty != hir::Ty::Int {
+                self.dynamic_range_loop(pat, lo, hi, *inclusive, body, e);
+                return self.nil();
+            }
+            {
                 let plan = if self.m.simd { simd::map_plan(pat, body, &self.hf.locals) } else { None };
                 let start = self.expr(lo);
                 let end = self.expr(hi);
@@ -1161,6 +1173,39 @@ impl<'m, 'a> FnLower<'m, 'a> {
             }
             let one = s.konst(Lit::I64(1));
             let next = s.binary(BinOp::I64Add, counter, one, span);
+            s.emit(Inst::Copy { dst: counter, src: next });
+        });
+    }
+
+    /// `for x in a..b` whose bounds are not both ints (`1.5..4`): counts
+    /// with the generic operators, as the VM's range loop does.
+    fn dynamic_range_loop(&mut self, pat: &'a hir::Pat, lo: &'a hir::Expr, hi: &'a hir::Expr, inclusive: bool, body: &'a hir::Expr, e: &hir::Expr) {
+        let counter = self.var(Ty::Ref);
+        let start = self.expr_as(lo, &hir::Ty::Dyn);
+        self.emit(Inst::Copy { dst: counter, src: start });
+        let end = self.expr_as(hi, &hir::Ty::Dyn);
+        let span = e.span;
+        self.loop_shape(None, e, |s| {
+            let loc = s.loc_const(span);
+            let order = s.call_rt_value("rt_dyn_compare", vec![counter, end, loc]);
+            // Continue while counter < end (or <=); 2 means unordered.
+            let (test, k) = if inclusive { (BinOp::I32Le, 0) } else { (BinOp::I32Eq, -1) };
+            let k = s.konst(Lit::I32(k));
+            let mut go = s.binary(test, order, k, span);
+            if inclusive {
+                let lt = s.konst(Lit::I32(-1));
+                let ge = s.binary(BinOp::I32Ge, order, lt, span);
+                go = s.binary(BinOp::I32And, go, ge, span);
+            }
+            let stop = s.unary(UnOp::I32Eqz, go, span);
+            s.emit(Inst::BrIf { cond: stop, depth: 1 });
+            s.bind_pattern(pat, counter, &hir::Ty::Dyn);
+            s.loop_body(body);
+            let one = s.konst(Lit::I64(1));
+            let one = s.call_rt_value("rt_box_int", vec![one]);
+            let add = s.konst(Lit::I32(rt::arith::ADD));
+            let loc = s.loc_const(span);
+            let next = s.call_rt_value("rt_dyn_arith", vec![add, counter, one, loc]);
             s.emit(Inst::Copy { dst: counter, src: next });
         });
     }

@@ -239,7 +239,7 @@ impl<'a> FnLower<'_, 'a> {
                 s.emit(Inst::Block(attempt));
             }
             if exhaustive_error {
-                let msg = s.m.intern(Static::Str("No match arm matched the value".into()));
+                let msg = s.m.intern(Static::Str("Runtime error: No match arm matched the value".into()));
                 let loc = s.loc(e.span);
                 s.emit(Inst::Fail { msg, loc });
             } else {
