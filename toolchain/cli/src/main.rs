@@ -62,7 +62,7 @@ pub(crate) struct OptFlags {
     /// Optimisation level: 0, 1, 2 (default), 3 or s.
     #[arg(short = 'O', value_name = "LEVEL", default_value = "2")]
     pub level: String,
-    /// Print the target IR after this pass (lower, const_fold, copy_prop, dce, roots).
+    /// Print the target IR after this pass (lower, inline, const_fold, copy_prop, cse, licm, range, dce, roots).
     #[arg(long, value_name = "PASS")]
     pub print_after: Option<String>,
     /// Do not use 128-bit vector loops.

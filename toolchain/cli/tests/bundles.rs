@@ -169,12 +169,39 @@ fn pre_text(dom: &str, id: &str) -> Option<String> {
     Some(unescape_html(&dom[start..end]))
 }
 
+/// Conformance areas (file-name prefixes) the browser test covers.
+const BROWSER_AREAS: &[&str] = &["02", "03", "04", "05", "10", "11", "12", "13", "15", "16", "17", "18", "19", "20", "30"];
+
+/// Loads `url` in headless Chromium; the page's stdout and exit status.
+fn browse(url: &str) -> (Option<String>, Option<String>) {
+    let mut child = Command::new("chromium")
+        .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--virtual-time-budget=60000", "--dump-dom", url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run chromium");
+    let mut dom = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut dom).unwrap();
+    let _ = child.wait();
+    (pre_text(&dom, "out"), pre_text(&dom, "code"))
+}
+
 #[test]
 fn web_bundles_run_in_headless_chromium() {
     require("chromium");
     let dir = temp_dir("web");
-    let names: Vec<String> = listed_programs().into_iter().filter(|n| expected(n).1 == 0).collect();
-    assert!(names.len() >= 10, "at least ten listed programs must run in the browser; only {} exit normally", names.len());
+    // A spread of the corpus (one program per feature area), not all of
+    // it: a headless browser start costs about a second on CI machines.
+    let names: Vec<String> = listed_programs()
+        .into_iter()
+        .filter(|n| expected(n).1 == 0 && BROWSER_AREAS.iter().any(|a| n.starts_with(a)))
+        .fold(Vec::<String>::new(), |mut acc, n| {
+            if !acc.iter().any(|m| m[..3] == n[..3]) {
+                acc.push(n);
+            }
+            acc
+        });
+    assert!(names.len() >= 10, "at least ten listed programs must run in the browser; found {}", names.len());
     for name in &names {
         let sub = dir.join(name);
         build(name, "web", &sub).unwrap_or_else(|e| panic!("{name}: build failed: {e}"));
@@ -184,17 +211,14 @@ fn web_bundles_run_in_headless_chromium() {
     let mut failures = vec![];
     for name in &names {
         let url = format!("http://127.0.0.1:{port}/{name}/index.html");
-        let mut child = Command::new("chromium")
-            .args(["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--virtual-time-budget=20000", "--dump-dom", &url])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run chromium");
-        let mut dom = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut dom).unwrap();
-        let _ = child.wait();
         let (out, _, _) = expected(name);
-        match (pre_text(&dom, "out"), pre_text(&dom, "code")) {
+        // A page still "running" when the DOM was dumped ran out of the
+        // virtual time budget on a loaded machine: load it once more.
+        let mut result = browse(&url);
+        if result.1.as_deref() == Some("running") {
+            result = browse(&url);
+        }
+        match result {
             (Some(got), Some(code)) if code == "exit 0" && got.as_bytes() == out.as_slice() => {}
             (got, code) => failures.push(format!("{name}: code {code:?}, stdout {got:?}")),
         }

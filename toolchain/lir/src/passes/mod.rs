@@ -49,10 +49,11 @@ pub struct Pass {
 /// Every pass, in the order -O2 runs them: inlining first (it exposes the
 /// callee's code to everything else); folding exposes dead code and copies
 /// of constants; copy propagation makes copies dead; loop-invariant code
-/// motion moves invariant computations (such as an array's length) before
-/// their loops, where common-subexpression elimination finds them equal to
-/// earlier ones; range analysis then removes overflow and bounds checks the
-/// facts decide; dead-code elimination removes what the others left unused.
+/// motion moves invariant computations before their loops;
+/// common-subexpression elimination turns recomputations (such as an
+/// array's length reloaded in a loop that cannot change it) into copies;
+/// range analysis then removes the overflow and bounds checks the facts
+/// decide; dead-code elimination removes what the others left unused.
 pub const PASSES: &[Pass] = &[inline::PASS, const_fold::PASS, copy_prop::PASS, licm::PASS, cse::PASS, range::PASS, dce::PASS];
 
 /// The names accepted by `--print-after`: every pass, plus `lower` (before

@@ -44,10 +44,11 @@
 //!   calls `rt_index_error` when `outside` (`lower/aggregate.rs`,
 //!   `element_address`). When `i` is known non-negative and below a class
 //!   holding the array's length — the counter of `for i in 0..a.len()` is,
-//!   once loop-invariant code motion and common-subexpression elimination
-//!   have made the in-loop reload of the length a copy of the bound (which
-//!   they do only when nothing in the loop can change memory) — `i < 0` is
-//!   false, `j` is a copy of `i`, `j <u len` is true and the `if` goes.
+//!   once common-subexpression elimination has made the in-loop reload of
+//!   the length a copy of the bound (which it does only when nothing in the
+//!   loop can change memory) — `i < 0` is false, `j` is a copy of `i`,
+//!   `j <u len` is true and the `if` goes. Likewise a repeated check of the
+//!   same access (`a[i] += x` checks twice) after the first one.
 //!
 //! Sound because every fact holds on every execution that reaches its
 //! point: interval arithmetic over-approximates each operator (computed in
