@@ -11,6 +11,7 @@ pub mod fold;
 pub mod hir;
 pub mod lower;
 pub mod promote;
+pub mod share;
 pub mod types;
 pub mod visit;
 

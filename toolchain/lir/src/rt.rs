@@ -145,7 +145,8 @@ pub mod cast {
     pub const BOOL: i32 = 10;
     pub const CHAR: i32 = 11;
 
-    /// The kind for a type name after `as`; `None` for user types (a no-op cast).
+    /// The kind for a type name after `as`; `None` for user types (a no-op
+    /// cast). Names as `ruchy_hir::share::is_builtin_cast`.
     pub fn of(name: &str) -> Option<i32> {
         Some(match name {
             "f64" | "f32" => FLOAT,

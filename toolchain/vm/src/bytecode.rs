@@ -700,6 +700,16 @@ fn show(m: &Module, ins: &Instr, pc: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn cast_names_agree_with_the_shared_copy_on_write_rule() {
+        // `needs_share` (ruchy_hir::share) treats every other name as a
+        // user type whose cast passes values through.
+        for name in ["f64", "f32", "i64", "isize", "i128", "int", "i32", "i16", "i8", "u64", "usize", "u128", "u32", "u16", "u8", "String", "str", "bool", "char", "Point", "MyEnum", "&str"] {
+            assert_eq!(super::CastKind::from_type_name(name).is_some(), ruchy_hir::share::is_builtin_cast(name), "{name}");
+        }
+    }
+
     #[test]
     fn instructions_are_eight_bytes() {
         assert_eq!(std::mem::size_of::<super::Instr>(), 8);

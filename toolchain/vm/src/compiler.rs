@@ -17,6 +17,7 @@ use crate::builtins::{builtin_index, BUILTIN_MUTATORS};
 use crate::bytecode::*;
 use ruchy_hir as hir;
 use ruchy_hir::{Callee, Const, Expr, ExprKind as E, PatKind, Place, Stmt};
+use ruchy_hir::share::needs_share;
 use ruchy_syntax::ast::{BinOp, FormatSpec, UnOp};
 use std::collections::HashMap;
 
@@ -166,27 +167,6 @@ fn int_loop_test(cond: &Expr) -> bool {
     (int(a) && int(b)) || (int(a) && small_int(b).is_some()) || (int(b) && small_int(a).is_some())
 }
 
-/// Whether `e`'s value may be an object that some place (variable, field,
-/// element, enum payload) still references, so that keeping it elsewhere
-/// needs `Share`: place reads, `?` (the payload stays in the Option), and
-/// every expression that passes one of its operands' values through (`if`,
-/// `match`, blocks, `&&`/`||`/`??`, `try`, casts to user types). Scalars
-/// never need it.
-fn needs_share(e: &Expr) -> bool {
-    if matches!(e.ty, hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool | hir::Ty::Nil) {
-        return false;
-    }
-    match &e.kind {
-        E::Local(_) | E::Capture(_) | E::Global(_) | E::Field(..) | E::Index(..) | E::TupleIndex(..) | E::Question(_) => true,
-        E::If { then, else_, .. } => needs_share(then) || else_.as_deref().is_some_and(needs_share),
-        E::Match { arms, .. } => arms.iter().any(|a| needs_share(&a.body)),
-        E::Block(stmts) => matches!(stmts.last(), Some(Stmt::Expr(x)) if needs_share(x)),
-        E::And(a, b) | E::Or(a, b) | E::Coalesce(a, b) => needs_share(a) || needs_share(b),
-        E::Try { body, catch, .. } => needs_share(body) || catch.as_ref().is_some_and(|(_, c)| needs_share(c)),
-        E::Cast(x, ty) => CastKind::from_type_name(ty).is_none() && needs_share(x),
-        _ => false,
-    }
-}
 
 impl Pool {
     fn str(&mut self, s: &str) -> u32 {

@@ -39,23 +39,7 @@ fn mem_of(t: Ty) -> Mem {
     }
 }
 
-/// Whether `e`'s value may still be referenced by some place, so keeping
-/// it elsewhere must mark it shared (the VM compiler's rule, ARCHITECTURE.md
-/// "Value semantics").
-pub fn needs_share(e: &hir::Expr) -> bool {
-    if matches!(e.ty, hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool | hir::Ty::Nil) {
-        return false;
-    }
-    match &e.kind {
-        E::Local(_) | E::Capture(_) | E::Global(_) | E::Field(..) | E::Index(..) | E::TupleIndex(..) | E::Question(_) => true,
-        E::If { then, else_, .. } => needs_share(then) || else_.as_deref().is_some_and(needs_share),
-        E::Match { arms, .. } => arms.iter().any(|a| needs_share(&a.body)),
-        E::Block(stmts) => matches!(stmts.last(), Some(hir::Stmt::Expr(x)) if needs_share(x)),
-        E::And(a, b) | E::Or(a, b) | E::Coalesce(a, b) => needs_share(a) || needs_share(b),
-        E::Try { body, catch, .. } => needs_share(body) || catch.as_ref().is_some_and(|(_, c)| needs_share(c)),
-        _ => false,
-    }
-}
+pub use ruchy_hir::share::needs_share;
 
 impl<'a> FnLower<'_, 'a> {
     /// Lowers `e` as a value that will be kept somewhere: shared if it may
