@@ -197,3 +197,24 @@ fn conformance_copy_is_in_sync_with_shared_corpus() {
         assert_eq!(mine, std::fs::read(&p).unwrap(), "{name:?} differs from ../shared/conformance");
     }
 }
+
+/// The project's own semantics programs on the wasm tier (all but the known
+/// gaps in `tests/wasm-known-gaps.txt`, each with its reason).
+#[test]
+fn semantics_corpus_on_the_wasm_tier() {
+    let dir = repo_root().join("tests/semantics");
+    let gaps: Vec<String> = std::fs::read_to_string(repo_root().join("tests/wasm-known-gaps.txt"))
+        .expect("tests/wasm-known-gaps.txt")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split(':').next().unwrap_or("").trim().to_string())
+        .collect();
+    let all = programs(&dir);
+    for g in &gaps {
+        assert!(all.contains(g), "tests/wasm-known-gaps.txt names {g}, which is not in tests/semantics");
+    }
+    let names: Vec<String> = all.into_iter().filter(|n| !gaps.contains(n)).collect();
+    let failures = check_programs(&dir, &names, Tier::Wasm("-O2"));
+    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), names.len(), failures.join("\n"));
+}
+

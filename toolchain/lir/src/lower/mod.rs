@@ -408,6 +408,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
             E::Unary(op, x) => self.unary_expr(*op, x, e),
             E::Binary(op, a, b) => self.binary_expr(*op, a, b, e),
             E::And(a, b) | E::Or(a, b) => self.logic(matches!(e.kind, E::And(..)), a, b, e),
+            E::Coalesce(a, b) => self.coalesce(a, b, e),
             E::Assign { place, op, value } => {
                 self.assign(place, *op, value, e.span);
                 self.nil()
@@ -674,6 +675,24 @@ impl<'m, 'a> FnLower<'m, 'a> {
         let (then, else_) = if and { (rhs, keep) } else { (keep, rhs) };
         self.emit(Inst::If { cond: test, then, else_ });
         self.coerce(dst, &t, &e.ty, e.span)
+    }
+
+    /// `a ?? b`: `b` when `a` is nil (only nil: `None` is a value), else `a`.
+    fn coalesce(&mut self, a: &'a hir::Expr, b: &'a hir::Expr, e: &hir::Expr) -> VarId {
+        let x = self.expr_as(a, &e.ty);
+        if self.f.ty(x) != Ty::Ref {
+            // A scalar is never nil; `b` is not evaluated.
+            return x;
+        }
+        let dst = self.var(Ty::Ref);
+        let addr = self.unary(UnOp::RefToI32, x, e.span);
+        let rhs = self.nested(Label::Other, |s| {
+            let y = s.expr_as(b, &e.ty);
+            s.emit(Inst::Copy { dst, src: y });
+        });
+        let keep = vec![Inst::Copy { dst, src: x }];
+        self.emit(Inst::If { cond: addr, then: keep, else_: rhs });
+        dst
     }
 
     /// `x as T`: numeric casts inline (Rust's `as`: truncating, saturating
