@@ -168,12 +168,13 @@ pub fn run_timed(wasm: &[u8], capture: bool) -> Result<(Output, Duration, Durati
 mod tests {
     use super::*;
 
-    // Modules are given as text: the engine accepts WAT (wasmtime's `wat` feature).
+    // Test modules are written as text and assembled with the `wat` crate
+    // (a dev-dependency: the host itself runs binary modules only).
 
     /// Prints "hi\n" through WASI `fd_write`; exits with `code` when it is not 0.
     fn hello(code: i32) -> Vec<u8> {
         let exit = if code != 0 { format!("(call $exit (i32.const {code}))") } else { String::new() };
-        format!(
+        let text = format!(
             r#"(module
                 (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
                 (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
@@ -184,8 +185,8 @@ mod tests {
                   (i32.store (i32.const 4) (i32.const 3))
                   (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
                   {exit}))"#
-        )
-        .into_bytes()
+        );
+        wat::parse_str(text).expect("valid test module")
     }
 
     #[test]
@@ -210,8 +211,8 @@ mod tests {
                 (import "env" "abort" (func $abort (param i32 i32 i32 i32)))
                 (memory (export "memory") 1)
                 (func (export "_start") (call $abort (i32.const 0) (i32.const 0) (i32.const 7) (i32.const 9))))"#
-            .as_bytes();
-        let err = run_timed(wasm, true).unwrap_err();
+            ;
+        let err = run_timed(&wat::parse_str(wasm).expect("valid test module"), true).unwrap_err();
         assert!(err.contains("abort() called at line 7, column 9"), "{err}");
     }
 }
