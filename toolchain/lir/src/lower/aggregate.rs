@@ -613,35 +613,8 @@ impl<'a> FnLower<'_, 'a> {
             let mut vals = vec![];
             let self_ty = callee.locals[callee.params[0] as usize].ty.clone();
             vals.push(s.coerce(recv, &hir::Ty::Dyn, &self_ty, e.span));
-            let count = s.var(Ty::I32);
-            s.emit(Inst::Load { dst: count, mem: Mem::I32, addr: argv, offset: l::LEN });
-            let data = s.var(Ty::I32);
-            s.emit(Inst::Load { dst: data, mem: Mem::I32, addr: argv, offset: l::ARRAY_DATA });
-            let (min, max) = (callee.min_arity() as i32, callee.max_arity() as i32);
-            let (lo, hi) = (s.konst(Lit::I32(min)), s.konst(Lit::I32(max)));
-            let few = s.binary(BinOp::I32Lt, count, lo, e.span);
-            let many = s.binary(BinOp::I32Gt, count, hi, e.span);
-            let bad = s.binary(BinOp::I32Or, few, many, e.span);
             let loc = s.loc_const(e.span);
-            s.emit(Inst::If { cond: bad, then: vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_arity_error"), args: vec![lo, hi, count, loc] }], else_: vec![] });
-            for (i, &p) in callee.params.iter().enumerate().skip(1) {
-                let pty = callee.locals[p as usize].ty.clone();
-                let x = s.var(Ty::Ref);
-                let present = s.konst(Lit::I32(i as i32 - 1));
-                let has = s.binary(BinOp::I32Lt, present, count, e.span);
-                let load = vec![Inst::Load { dst: x, mem: Mem::Ref, addr: data, offset: 8 * (i as u32 - 1) }];
-                // A missing argument takes the parameter's default.
-                let default = callee.defaults[i].as_ref();
-                let absent = s.nested(Label::Other, |s| {
-                    let d = match default {
-                        Some(d) => s.expr_as(d, &hir::Ty::Dyn),
-                        None => s.nil(),
-                    };
-                    s.emit(Inst::Copy { dst: x, src: d });
-                });
-                s.emit(Inst::If { cond: has, then: load, else_: absent });
-                vals.push(s.coerce(x, &hir::Ty::Dyn, &pty, e.span));
-            }
+            vals.extend(s.argv_args(callee, argv, loc, 1));
             let ret = callee.ret_ty.clone();
             let dst = s.var(rep(&ret));
             s.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(m.func), args: vals });

@@ -202,32 +202,38 @@ impl<'a> FnLower<'_, 'a> {
         let argv = self.var(Ty::Ref);
         let loc = self.var(Ty::I32);
         self.f.params = vec![env, argv, loc];
-        let argc32 = self.var(Ty::I32);
-        self.emit(Inst::Load { dst: argc32, mem: Mem::I32, addr: argv, offset: l::LEN });
-        let (min, max) = (hf.min_arity() as i32, hf.max_arity() as i32);
-        let (lo, hi) = (self.konst(Lit::I32(min)), self.konst(Lit::I32(max)));
-        let few = self.binary(BinOp::I32Lt, argc32, lo, hf.span);
-        let many = self.binary(BinOp::I32Gt, argc32, hi, hf.span);
-        let bad = self.binary(BinOp::I32Or, few, many, hf.span);
-        let report = vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_arity_error"), args: vec![lo, hi, argc32, loc] }];
-        self.emit(Inst::If { cond: bad, then: report, else_: vec![] });
-        let data = self.var(Ty::I32);
-        self.emit(Inst::Load { dst: data, mem: Mem::I32, addr: argv, offset: l::ARRAY_DATA });
         let mut args = vec![];
         if takes_env(hf) {
             args.push(env);
         }
-        for (i, &p) in hf.params.iter().enumerate() {
-            let pty = hf.locals[p as usize].ty.clone();
-            let arg = self.entry_arg(data, argc32, i, &pty, hf.defaults[i].as_ref());
-            args.push(arg);
-        }
+        args.extend(self.argv_args(hf, argv, loc, 0));
         let dst = self.var(rep(&hf.ret_ty));
         self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(target), args });
         let r = self.coerce(dst, &hf.ret_ty, &hir::Ty::Dyn, hf.span);
         self.emit(Inst::Return(Some(r)));
         self.f.body = self.code.pop().unwrap();
         self.f
+    }
+
+    /// The arguments of a call of `callee` from the dynamic argument array
+    /// `argv` (after its first `skip` parameters, which the caller supplies):
+    /// the VM's arity check (reported at `loc`), then each element converted
+    /// to its parameter's type, or the parameter's default when missing.
+    pub(super) fn argv_args(&mut self, callee: &'a hir::Function, argv: VarId, loc: VarId, skip: usize) -> Vec<VarId> {
+        let span = self.hf.span;
+        let argc = self.var(Ty::I32);
+        self.emit(Inst::Load { dst: argc, mem: Mem::I32, addr: argv, offset: l::LEN });
+        let (min, max) = (callee.min_arity() as i32, callee.max_arity() as i32);
+        let (lo, hi) = (self.konst(Lit::I32(min)), self.konst(Lit::I32(max)));
+        let few = self.binary(BinOp::I32Lt, argc, lo, span);
+        let many = self.binary(BinOp::I32Gt, argc, hi, span);
+        let bad = self.binary(BinOp::I32Or, few, many, span);
+        let report = vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_arity_error"), args: vec![lo, hi, argc, loc] }];
+        self.emit(Inst::If { cond: bad, then: report, else_: vec![] });
+        let data = self.var(Ty::I32);
+        self.emit(Inst::Load { dst: data, mem: Mem::I32, addr: argv, offset: l::ARRAY_DATA });
+        let params: Vec<(usize, hir::LocalId)> = callee.params.iter().copied().enumerate().skip(skip).collect();
+        params.into_iter().map(|(i, p)| self.entry_arg(data, argc, i - skip, &callee.locals[p as usize].ty, callee.defaults[i].as_ref())).collect()
     }
 
     /// Argument `i` of an entry point: element `i` of `argv` when passed,
