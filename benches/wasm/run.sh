@@ -75,7 +75,8 @@ fi
 TIMEOUT_CMD=()
 if command -v timeout >/dev/null 2>&1; then TIMEOUT_CMD=(timeout "$TIMEOUT_S"); fi
 
-rm -rf "$OUT"
+rm -rf "$OUT" "$WASM_DIR/gc"
+mkdir -p "$WASM_DIR/gc"
 mkdir -p "$OUT/outputs" "$OUT/ruchy" "$OUT/rust" "$OUT/as" "$OUT/logs"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
@@ -114,9 +115,10 @@ wall_ms() {
 # second invocation (BENCH_TIMEOUT per run). Sets B_MS (median run ms),
 # B_COMPILE (ms) or B_ERR; B_INST=1 when the module could not be compiled or
 # instantiated (as opposed to a run that failed).
-bench_once() {  # bench_once RUNS STDOUT WASM -> rc in B_RC, key/value lines in $TMP/bench
+bench_once() {  # bench_once RUNS STDOUT WASM [SVG] -> rc in B_RC, key/value lines in $TMP/bench
   B_RC=0
   local cmd=("$BENCH_BIN" "$3" --runs "$1" --stdout "$2")
+  [ -z "${4:-}" ] || cmd+=(--gc-timeline "$4")
   [ "${#TIMEOUT_CMD[@]}" -eq 0 ] || cmd=(timeout "$(( TIMEOUT_S * $1 ))" "${cmd[@]}")
   "${cmd[@]}" >"$TMP/bench" 2>"$TMP/stderr" || B_RC=$?
   if [ "$B_RC" -ne 0 ]; then
@@ -125,12 +127,15 @@ bench_once() {  # bench_once RUNS STDOUT WASM -> rc in B_RC, key/value lines in 
     if grep -q 'invalid module\|cannot instantiate\|no _start' "$TMP/stderr"; then B_INST=1; fi
   fi
 }
-wasm_ms() {
+wasm_ms() {  # wasm_ms WASM OUTFILE [SVG]: also sets B_GC (a GC table row's cells) from the first run
   local wasm="$1" outfile="$2" times
-  B_MS="n/a"; B_COMPILE="n/a"; B_ERR=""; B_INST=0
-  bench_once 1 "$outfile" "$wasm"
+  B_MS="n/a"; B_COMPILE="n/a"; B_ERR=""; B_INST=0; B_GC=""
+  bench_once 1 "$outfile" "$wasm" "${3:-}"
   [ "$B_RC" -eq 0 ] || return 0
   B_COMPILE="$(awk '$1 == "compile_ms" { printf "%.1f", $2 }' "$TMP/bench")"
+  B_GC="$(awk '$1 == "gc_collections" { c = $2 } $1 == "gc_max_pause_ms" { m = $2 } $1 == "gc_total_pause_ms" { t = $2 }
+    $1 == "peak_memory_bytes" { p = sprintf("%.1f", $2 / 1048576) }
+    END { if (c != "") printf "%s | %s | %s | %s", c, m, t, p }' "$TMP/bench")"
   times="$(awk '$1 == "runs_ms" { $1 = ""; print }' "$TMP/bench")"
   if [ "$RUNS" -gt 1 ]; then
     bench_once "$((RUNS - 1))" "$TMP/rest.out" "$wasm"
@@ -164,7 +169,7 @@ else
 fi
 [ "${#PROGRAMS[@]}" -gt 0 ] || die "no programs"
 
-FAILURES=(); NOTES=(); ROWS=(); COMPILE_ROWS=()
+FAILURES=(); NOTES=(); ROWS=(); COMPILE_ROWS=(); GC_ROWS=()
 R_WASM_RUST=(); R_WASM_AS=(); R_VM_WASM=()
 
 for prog in "${PROGRAMS[@]}"; do
@@ -205,7 +210,8 @@ for prog in "${PROGRAMS[@]}"; do
   else
     build_ms="$(awk -v a="$bt0" -v b="$bt1" 'BEGIN { printf "%.0f", (b - a) / 1e6 }')"
     wasm_kb="$(kb "$(stat -c %s "$OUT/ruchy/$prog.wasm")")"
-    wasm_ms "$OUT/ruchy/$prog.wasm" "$o.wasm.out"
+    wasm_ms "$OUT/ruchy/$prog.wasm" "$o.wasm.out" "$WASM_DIR/gc/$prog.svg"
+    [ -z "$B_GC" ] || GC_ROWS+=("| $prog | $B_GC | [timeline](gc/$prog.svg) |")
     if [ -n "$B_ERR" ]; then
       if [ "$B_INST" -eq 1 ]; then
         wasm_t="not yet"; NOTES+=("$prog: the module does not load: $(echo "$B_ERR" | cut -c1-200 | sed 's/|/\\|/g')")
@@ -277,6 +283,12 @@ REPORT="$WASM_DIR/report.md"
   echo "|---|---:|---:|---:|---:|"
   printf '%s\n' "${COMPILE_ROWS[@]}"
   echo "| **geometric mean** | | | | **$(geomean "${R_VM_WASM[@]}")** |"
+  echo
+  echo "Garbage collection in the wasm modules (first timed run; \`ruchy-wasm-bench\` reads the module's GC log): collections, longest and total pause (ms), and peak linear memory (MB; it never shrinks). Each timeline (SVG) has a bar per collection, as tall as its pause, and the live heap after each."
+  echo
+  echo "| program | collections | max pause ms | total pause ms | peak memory MB | |"
+  echo "|---|---:|---:|---:|---:|---|"
+  printf '%s\n' "${GC_ROWS[@]}"
   if [ "${#NOTES[@]}" -gt 0 ]; then
     echo
     echo "Notes:"

@@ -248,19 +248,6 @@ pub fn is_dict(obj: u32) -> bool {
     obj != 0 && crate::value::kind(obj) == DICT
 }
 
-/// Marks `d`'s table entries for the collector: `f(key)` and `f(value)`.
-pub(crate) fn children(d: u32, mut f: impl FnMut(u32)) {
-    for_each(d, |k, v| {
-        f(k);
-        f(v);
-    });
-}
-
-/// The raw table block of `d` (0 when none), for the sweeper.
-pub(crate) fn table_block(d: u32) -> u32 {
-    table(d)
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;

@@ -53,13 +53,8 @@ impl Printer {
             return;
         }
         match v {
-            Val::Nil => out.push_str(if mode == Mode::Debug { "()" } else { "nil" }),
-            Val::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-            Val::Int(n) => {
-                let _ = write!(out, "{n}");
-            }
-            Val::Float(f) => out.push_str(&ruchy_text::float_display(f)),
             Val::Obj(o) => self.write_obj(out, o, mode, depth),
+            scalar => write_scalar(out, scalar, mode),
         }
     }
 
@@ -489,5 +484,19 @@ mod tests {
         arrays::push(&mut h, a, s as u64);
         assert_eq!(p.rust_hole(Val::Obj(a), &read_spec(st.spec('\0', 0, 0, false, false, -1, -1, '\0'))), "[\"ab\"]");
         assert_eq!(p.fstring_hole(Val::Obj(a), &Spec::default()), "[ab]");
+    }
+}
+
+/// The text of a value that is not an object (nil, bool, int, float), the
+/// same in every mode but Debug's nil. Objects write nothing here.
+pub fn write_scalar(out: &mut String, v: Val, mode: Mode) {
+    match v {
+        Val::Nil => out.push_str(if mode == Mode::Debug { "()" } else { "nil" }),
+        Val::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Val::Int(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Val::Float(f) => out.push_str(&ruchy_text::float_display(f)),
+        Val::Obj(_) => {}
     }
 }

@@ -18,10 +18,16 @@
 //! max(1 MiB, live bytes after the last one), so the heap grows to about
 //! twice the live data and collection work stays proportional to allocation.
 //! Only allocation of GC objects collects; raw allocations never do.
+//!
+//! Every collection is recorded in a [`GcLog`]: its start and pause (from
+//! the clock the host gives, [`Heap::set_clock`]), the live bytes after it
+//! and the heap's size, so a benchmark can report the longest pause and
+//! draw a timeline (`rt_gc_log`, ABI.md "GC log").
 
 use crate::heap::{Heap, CLASS_SIZES};
 use crate::layout::{
-    elem_kind_of, field_kind, field_offset, is_aggregate, kind_of, ARRAY, ARRAY_DATA, DICT, FREE, K_PTR, LEN, MARK_BIT, META,
+    elem_kind_of, field_kind, field_offset, is_aggregate, kind_of, ARRAY, ARRAY_DATA, DICT, DICT_CAP, DICT_TABLE, ENTRY_KEY, ENTRY_SIZE,
+    ENTRY_VALUE, FREE, K_PTR, LEN, MARK_BIT, META,
     PAGE_SIZE, SLOT_SIZE,
 };
 use crate::memory;
@@ -41,9 +47,68 @@ pub struct GcStats {
     pub live_bytes: u64,
 }
 
+/// How many collections a [`GcLog`] records one by one (the first ones;
+/// later collections count in its totals only).
+pub const GC_LOG_EVENTS: usize = 512;
+
+/// One collection.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GcEvent {
+    /// When it started, in clock nanoseconds since the heap's first clock
+    /// reading.
+    pub start_ns: u64,
+    /// How long the program was paused.
+    pub pause_ns: u64,
+    /// Bytes of live objects after it.
+    pub live_bytes: u64,
+    /// Bytes of linear memory the heap had then (it never shrinks).
+    pub memory_bytes: u64,
+}
+
+/// The record of every collection, laid out for hosts to read from linear
+/// memory (ABI.md, "GC log").
+#[repr(C)]
+pub struct GcLog {
+    pub collections: u32,
+    /// Entries of `events` in use (`min(collections, GC_LOG_EVENTS)`).
+    pub logged: u32,
+    pub max_pause_ns: u64,
+    pub total_pause_ns: u64,
+    pub events: [GcEvent; GC_LOG_EVENTS],
+}
+
+impl GcLog {
+    const fn new() -> GcLog {
+        GcLog { collections: 0, logged: 0, max_pause_ns: 0, total_pause_ns: 0, events: [GcEvent { start_ns: 0, pause_ns: 0, live_bytes: 0, memory_bytes: 0 }; GC_LOG_EVENTS] }
+    }
+
+    fn record(&mut self, e: GcEvent) {
+        self.collections += 1;
+        self.max_pause_ns = self.max_pause_ns.max(e.pause_ns);
+        self.total_pause_ns += e.pause_ns;
+        if (self.logged as usize) < GC_LOG_EVENTS {
+            self.events[self.logged as usize] = e;
+            self.logged += 1;
+        }
+    }
+}
+
+/// A monotonic clock in nanoseconds.
+pub type Clock = fn() -> u64;
+
 /// Collector state kept in the [`Heap`].
 pub struct GcState {
     stats: GcStats,
+    log: GcLog,
+    /// `None` (times are 0) until the host sets one. An `Option` so that a
+    /// new heap is all zero bytes: the runtime's `HEAP` static then stays in
+    /// `.bss` instead of adding its page table to the module's data.
+    clock: Option<Clock>,
+    /// The first clock reading, once taken (`timed`): event times count
+    /// from here.
+    epoch: u64,
+    timed: bool,
     /// Bytes of GC cells and array data blocks allocated since the last
     /// collection.
     since: u64,
@@ -52,7 +117,7 @@ pub struct GcState {
 
 impl GcState {
     pub const fn new() -> GcState {
-        GcState { stats: GcStats { collections: 0, live_bytes: 0 }, since: 0, marks: MarkStack::new() }
+        GcState { stats: GcStats { collections: 0, live_bytes: 0 }, log: GcLog::new(), clock: None, epoch: 0, timed: false, since: 0, marks: MarkStack::new() }
     }
 
     /// Whether enough has been allocated to collect.
@@ -119,6 +184,7 @@ impl MarkStack {
 impl Heap {
     /// A full collection.
     pub fn collect(&mut self) {
+        let start = self.now_ns();
         self.mark_roots();
         self.drain_marks();
         let live = self.sweep();
@@ -126,11 +192,34 @@ impl Heap {
         stats.collections += 1;
         stats.live_bytes = live;
         self.gc.since = 0;
+        let pause_ns = self.now_ns().saturating_sub(start);
+        let memory_bytes = u64::from(memory::pages()) * u64::from(PAGE_SIZE);
+        self.gc.log.record(GcEvent { start_ns: start, pause_ns, live_bytes: live, memory_bytes });
     }
 
     /// Collector statistics.
     pub fn stats(&self) -> GcStats {
         self.gc.stats
+    }
+
+    /// The record of every collection so far.
+    pub fn gc_log(&self) -> &GcLog {
+        &self.gc.log
+    }
+
+    /// The clock collections are timed with (none by default: times are 0).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.gc.clock = Some(clock);
+    }
+
+    /// Nanoseconds since the first reading of the clock.
+    fn now_ns(&mut self) -> u64 {
+        let t = self.gc.clock.map_or(0, |c| c());
+        if !self.gc.timed {
+            self.gc.epoch = t;
+            self.gc.timed = true;
+        }
+        t.saturating_sub(self.gc.epoch)
     }
 
     fn mark_roots(&mut self) {
@@ -160,6 +249,22 @@ impl Heap {
         }
     }
 
+    /// Marks the keys and values in a dict's table (layout in `dict.rs`:
+    /// `cap` entries, key 0 when empty). Written against the layout rather
+    /// than through `dict`, so the collector does not link the dict code
+    /// into programs that never make a dict.
+    fn mark_dict_entries(&mut self, d: u32) {
+        let table = memory::load_u32(d + DICT_TABLE);
+        for i in 0..memory::load_u32(d + DICT_CAP) {
+            let e = table + i * ENTRY_SIZE;
+            let key = memory::load_u32(e + ENTRY_KEY);
+            if key != 0 {
+                self.mark(key);
+                self.mark(memory::load_u32(e + ENTRY_VALUE));
+            }
+        }
+    }
+
     fn drain_marks(&mut self) {
         while let Some(obj) = self.gc.marks.pop() {
             let meta = memory::load_u32(obj + META);
@@ -170,7 +275,7 @@ impl Heap {
                     self.mark(memory::load_u32(data + i * SLOT_SIZE));
                 }
             } else if kind_of(meta) == DICT {
-                crate::dict::children(obj, |child| self.mark(child));
+                self.mark_dict_entries(obj);
             } else {
                 let kinds = memory::load_u64(obj + crate::layout::AGG_KINDS);
                 for i in 0..len {
@@ -268,7 +373,7 @@ impl Heap {
     fn owned_bytes(&self, obj: u32, meta: u32) -> u64 {
         let data = match kind_of(meta) {
             ARRAY => memory::load_u32(obj + ARRAY_DATA),
-            DICT => crate::dict::table_block(obj),
+            DICT => memory::load_u32(obj + DICT_TABLE),
             _ => return 0,
         };
         if self.in_heap(data) {
@@ -282,7 +387,7 @@ impl Heap {
     fn finalize(&mut self, obj: u32, meta: u32) {
         match kind_of(meta) {
             ARRAY => self.free_raw(memory::load_u32(obj + ARRAY_DATA)),
-            DICT => self.free_raw(crate::dict::table_block(obj)),
+            DICT => self.free_raw(memory::load_u32(obj + DICT_TABLE)),
             _ => {}
         }
     }
@@ -503,6 +608,30 @@ mod tests {
         h.collect();
         assert!(!is_free(s2), "a string reachable from a root survives");
         assert!(is_free(s1));
+    }
+
+    #[test]
+    fn the_log_records_every_collection_with_its_pause() {
+        use core::sync::atomic::{AtomicU64, Ordering};
+        static NOW: AtomicU64 = AtomicU64::new(5_000);
+        // Each reading advances the fake clock by 250 ns.
+        fn clock() -> u64 {
+            NOW.fetch_add(250, Ordering::Relaxed)
+        }
+        let mut h = fresh_heap();
+        h.set_clock(clock);
+        for _ in 0..(GC_LOG_EVENTS + 3) {
+            h.collect();
+        }
+        let log = h.gc_log();
+        assert_eq!(log.collections as usize, GC_LOG_EVENTS + 3);
+        assert_eq!(log.logged as usize, GC_LOG_EVENTS, "only the first collections are kept one by one");
+        assert_eq!(log.max_pause_ns, 250);
+        assert_eq!(log.total_pause_ns, 250 * (GC_LOG_EVENTS as u64 + 3));
+        // Times count from the first reading; each collection reads twice.
+        assert_eq!(log.events[0].start_ns, 0);
+        assert_eq!(log.events[1].start_ns, 500);
+        assert!(log.events[0].memory_bytes > 0);
     }
 
     #[test]

@@ -178,10 +178,24 @@ impl Heap {
     /// [`Heap::alloc_object`], with `None` when memory is exhausted even
     /// after a collection.
     pub fn try_alloc_object(&mut self, meta: u32, len: u32, bytes: u32) -> Option<u32> {
+        self.alloc_object_with(meta, len, bytes, true)
+    }
+
+    /// [`Heap::alloc_object`] without collecting (memory grows instead), for
+    /// callers that are not safepoints: a runtime error's message string is
+    /// made where the generated caller has rooted nothing.
+    pub fn alloc_object_no_collect(&mut self, meta: u32, len: u32, bytes: u32) -> u32 {
+        match self.alloc_object_with(meta, len, bytes, false) {
+            Some(addr) => addr,
+            None => crate::io::die(b"Out of memory"),
+        }
+    }
+
+    fn alloc_object_with(&mut self, meta: u32, len: u32, bytes: u32, may_collect: bool) -> Option<u32> {
         debug_assert!(kind_of(meta) != FREE, "objects need a kind");
         let bytes = bytes.max(HEADER_SIZE).checked_next_multiple_of(OBJECT_ALIGN)?;
-        let mut collected = false;
-        if self.gc.due() || self.stress() {
+        let mut collected = !may_collect;
+        if may_collect && (self.gc.due() || self.stress()) {
             self.collect();
             collected = true;
         }

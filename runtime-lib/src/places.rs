@@ -59,6 +59,14 @@ pub fn make_unique<E: Env>(env: &mut E, v: u32) -> u32 {
     })
 }
 
+/// [`make_unique`] of a value statically known to be an array or nil.
+pub fn make_array_unique<E: Env>(env: &mut E, v: u32) -> u32 {
+    if v == 0 {
+        return v;
+    }
+    env.heap(|h| if meta(v) & SHARED_BIT == 0 && h.in_heap(v) { v } else { arrays::copy(h, v) })
+}
+
 /// A shallow unshared copy of an aggregate; its pointer fields become
 /// shared. May collect (`v` is kept alive).
 fn copy_aggregate(h: &mut crate::heap::Heap, v: u32) -> u32 {

@@ -41,6 +41,14 @@ pub fn new_str(heap: &mut Heap, text: &[u8]) -> u32 {
     s
 }
 
+/// [`new_str`] without collecting (see [`Heap::alloc_object_no_collect`]).
+pub fn new_str_no_collect(heap: &mut Heap, text: &[u8]) -> u32 {
+    let n = string_len(text.len());
+    let s = heap.alloc_object_no_collect(STR, n, str_size(n));
+    memory::write_bytes(s + STR_BYTES, text);
+    s
+}
+
 /// A string length as the `u32` the header holds; longer is out of memory.
 fn string_len(n: usize) -> u32 {
     match u32::try_from(n).ok().filter(|n| n.checked_add(STR_BYTES).is_some()) {

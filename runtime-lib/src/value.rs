@@ -14,8 +14,9 @@ use crate::layout::{
 use crate::memory;
 
 /// A decoded value.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum Val {
+    #[default]
     Nil,
     Bool(bool),
     Int(i64),

@@ -1,23 +1,28 @@
 //! The exports of aggregates, places, methods and built-ins (ABI.md,
 //! "Exports (aggregates, places, methods, built-ins)"): thin wrappers that
-//! run the shared operations on the [`WasmEnv`] and turn an error into the
-//! VM's report at the packed source location `loc` (`line << 16 | col`).
+//! run the shared operations on the [`WasmEnv`] and turn an error into a
+//! runtime error at the packed source location `loc` (`line << 16 | col`):
+//! the VM's report, or a pending exception inside a `try`.
 
-use super::exports::location;
-use super::{fatal, WasmEnv};
+use super::exceptions::raise;
+use super::WasmEnv;
 use crate::error::{Error, Res};
 use crate::methods::{self, Args, Out};
 use crate::value::Val;
 use crate::{builtins, casts, env, places, strings};
 
-/// Reports `e` at `loc` and exits.
-fn fail(e: Error, loc: u32) -> ! {
-    fatal(e.0.as_bytes(), location(loc))
+/// Raises `e` at `loc` (exits unless a `try` is active).
+fn fail(e: Error, loc: u32) {
+    raise(e.0.as_bytes(), loc)
 }
 
-/// The value of `r`, or the report of its error.
-fn check<T>(r: Res<T>, loc: u32) -> T {
-    r.unwrap_or_else(|e| fail(e, loc))
+/// The value of `r`; on an error, raises it and gives a placeholder the
+/// generated caller discards when it propagates.
+fn check<T: Default>(r: Res<T>, loc: u32) -> T {
+    r.unwrap_or_else(|e| {
+        fail(e, loc);
+        T::default()
+    })
 }
 
 /// As [`check`] for operations that call closures: when one threw, returns
@@ -26,7 +31,10 @@ fn check_call(r: Res<u32>, loc: u32) -> u32 {
     match r {
         Ok(v) => v,
         Err(e) if e.is_thrown() => 0,
-        Err(e) => fail(e, loc),
+        Err(e) => {
+            fail(e, loc);
+            0
+        }
     }
 }
 
@@ -41,6 +49,12 @@ pub extern "C" fn rt_share(v: u32) {
 #[no_mangle]
 pub extern "C" fn rt_make_unique(v: u32) -> u32 {
     places::make_unique(&mut WasmEnv, v)
+}
+
+/// `rt_make_unique` of an array (or nil): links only the array copy.
+#[no_mangle]
+pub extern "C" fn rt_array_make_unique(v: u32) -> u32 {
+    places::make_array_unique(&mut WasmEnv, v)
 }
 
 #[no_mangle]
@@ -89,7 +103,7 @@ pub extern "C" fn rt_slice(v: u32, start: i64, end: i64) -> u32 {
 }
 
 #[no_mangle]
-pub extern "C" fn rt_index_error(idx: i64, len: u32, what: u32, loc: u32) -> ! {
+pub extern "C" fn rt_index_error(idx: i64, len: u32, what: u32, loc: u32) {
     fail(places::index_error(idx, len, what), loc)
 }
 
@@ -123,7 +137,10 @@ pub extern "C" fn rt_method(recv: u32, name: u32, args: u32, loc: u32) -> u32 {
     let (value, new_self) = match methods::call_method(&mut WasmEnv, recv, n, &Args::new(args), loc) {
         Ok(Out { value, new_self }) => (value, new_self),
         Err(e) if e.is_thrown() => (0, None),
-        Err(e) => fail(e, loc),
+        Err(e) => {
+            fail(e, loc);
+            (0, None)
+        }
     };
     // SAFETY: single-threaded write of a plain word.
     unsafe { TAKEN_SELF = new_self.unwrap_or(recv) };
@@ -143,8 +160,20 @@ pub extern "C" fn rt_call(f: u32, args: u32, loc: u32) -> u32 {
 }
 
 #[no_mangle]
-pub extern "C" fn rt_arity_error(min: i32, max: i32, got: i32, loc: u32) -> ! {
+pub extern "C" fn rt_arity_error(min: i32, max: i32, got: i32, loc: u32) {
     fail(places::arity_error(min, max, got), loc)
+}
+
+/// `rt_index_error` as code a `try` can reach calls it (ABI.md, "Exceptions").
+#[no_mangle]
+pub extern "C" fn rt_raise_index_error(idx: i64, len: u32, what: u32, loc: u32) {
+    rt_index_error(idx, len, what, loc)
+}
+
+/// `rt_arity_error` as code a `try` can reach calls it.
+#[no_mangle]
+pub extern "C" fn rt_raise_arity_error(min: i32, max: i32, got: i32, loc: u32) {
+    rt_arity_error(min, max, got, loc)
 }
 
 #[no_mangle]

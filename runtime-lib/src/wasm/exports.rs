@@ -42,14 +42,19 @@ pub extern "C" fn rt_set_types(table: u32) {
     unsafe { TYPES = table };
 }
 
-/// Reports the runtime error `msg` (a STR) at `line`:`col` of the file set
-/// with `rt_set_file` (no location line when `line` is 0) and exits with 1.
+/// The runtime error `msg` (a STR) at `line`:`col` of the file set with
+/// `rt_set_file` (no location line when `line` is 0): reported, with exit
+/// code 1, unless a `try` is active, which gets it as a pending exception.
 #[no_mangle]
-pub extern "C" fn rt_error(msg: u32, line: u32, col: u32) -> ! {
-    // SAFETY: nothing allocates from here on.
-    let (text, path) = unsafe { (strings::bytes(msg), if file() == 0 { &[][..] } else { strings::bytes(file()) }) };
-    let at = (line > 0).then_some(Location { file: path, line, col });
-    fatal(text, at)
+pub extern "C" fn rt_error(msg: u32, line: u32, col: u32) {
+    let loc = if line == 0 { 0 } else { (line.min(0xffff) << 16) | col.min(0xffff) };
+    super::exceptions::raise_str(msg, loc)
+}
+
+/// `rt_error` as code a `try` can reach calls it (ABI.md, "Exceptions").
+#[no_mangle]
+pub extern "C" fn rt_raise_error(msg: u32, line: u32, col: u32) {
+    rt_error(msg, line, col)
 }
 
 /// Writes a string's bytes to stdout (fd 1, buffered) or stderr (fd 2,
@@ -104,6 +109,15 @@ fn mode(m: u32) -> Mode {
 /// A new string holding `text`. May collect (nothing else is live here).
 fn new_str(text: String) -> u32 {
     with_heap(|h| strings::new_str(h, text.as_bytes()))
+}
+
+/// `rt_fmt` of a scalar (`kind` int, float or bool): without the general
+/// printer, so programs that print only scalars and strings do not link it.
+#[no_mangle]
+pub extern "C" fn rt_fmt_scalar(bits: i64, kind: u32, m: u32) -> u32 {
+    let mut text = String::new();
+    crate::format::write_scalar(&mut text, decode(bits as u64, kind), mode(m));
+    new_str(text)
 }
 
 /// The text of a value in `mode` (0 Display, 1 Raw, 2 Interp, 3 Debug).
@@ -180,6 +194,13 @@ pub extern "C" fn rt_gc_count() -> u32 {
     with_heap(|h| h.stats().collections)
 }
 
+/// Address of the collector's log (`gc::GcLog`, ABI.md "GC log"), which
+/// hosts read after the run; codegen exports it as `ruchy_gc_log`.
+#[no_mangle]
+pub extern "C" fn rt_gc_log() -> u32 {
+    with_heap(|h| h.gc_log() as *const crate::gc::GcLog as u32)
+}
+
 /// Bytes of live objects after the last collection (saturating).
 #[no_mangle]
 pub extern "C" fn rt_heap_bytes() -> u32 {
@@ -195,10 +216,11 @@ pub(super) fn location<'a>(loc: u32) -> Option<Location<'a>> {
     (loc != 0).then_some(Location { file: path, line: loc >> 16, col: loc & 0xffff })
 }
 
-/// Reports a failed operation at `loc` and exits.
-fn fail(e: OpError, loc: u32) -> ! {
-    let msg = e.message();
-    fatal(msg.as_bytes(), location(loc))
+/// Raises a failed operation's error at `loc` (exits unless a `try` is
+/// active) and gives the placeholder result the caller discards.
+fn fail<T: Default>(e: OpError, loc: u32) -> T {
+    super::exceptions::raise(e.message().as_bytes(), loc);
+    T::default()
 }
 
 /// Builds the value an operation produced (its operands are rooted by the

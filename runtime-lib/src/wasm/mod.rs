@@ -95,6 +95,7 @@ fn with_heap<R>(f: impl FnOnce(&mut Heap) -> R) -> R {
             heap.init(Shadow { base: (&raw const RT_SHADOW) as u32, sp_addr: (&raw const RT_SHADOW_SP) as u32 });
             heap.set_bool_objects((&raw const RT_FALSE) as u32, (&raw const RT_TRUE) as u32);
             heap.set_none_object((&raw const RT_NONE) as u32);
+            heap.set_clock(wasi::now_ns);
         }
         let result = f(heap);
         HEAP_BUSY = false;

@@ -38,6 +38,17 @@ pub fn now_ms() -> i64 {
     (ns / 1_000_000) as i64
 }
 
+/// Nanoseconds of the monotonic clock (GC pause times), 0 if unavailable.
+pub fn now_ns() -> u64 {
+    let mut ns = 0u64;
+    // SAFETY: `ns` is a valid out slot; clock 1 is the monotonic clock.
+    let err = unsafe { clock_time_get(1, 1, &mut ns) };
+    if err != 0 {
+        return 0;
+    }
+    ns
+}
+
 /// Bytes read from stdin and not yet consumed by `read_line`.
 struct Stdin {
     buf: [u8; 4096],

@@ -214,7 +214,24 @@ fn semantics_corpus_on_the_wasm_tier() {
         assert!(all.contains(g), "tests/wasm-known-gaps.txt names {g}, which is not in tests/semantics");
     }
     let names: Vec<String> = all.into_iter().filter(|n| !gaps.contains(n)).collect();
-    let failures = check_programs(&dir, &names, Tier::Wasm("-O2"));
+    let mut failures = vec![];
+    for level in ["-O0", "-O2"] {
+        failures.extend(check_programs(&dir, &names, Tier::Wasm(level)).into_iter().map(|f| format!("{level}: {f}")));
+    }
+    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), names.len(), failures.join("\n"));
+}
+
+/// Every error path on the wasm tier: the VM's message, location and exit
+/// code, with stdout flushed first — runtime errors caught by `try`, and
+/// those that escape it, included.
+#[test]
+fn error_paths_on_the_wasm_tier() {
+    let dir = repo_root().join("tests/errors");
+    let names = programs(&dir);
+    let mut failures = vec![];
+    for level in ["-O0", "-O2"] {
+        failures.extend(check_programs(&dir, &names, Tier::Wasm(level)).into_iter().map(|f| format!("{level}: {f}")));
+    }
     assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), names.len(), failures.join("\n"));
 }
 

@@ -247,15 +247,26 @@ impl FnCx<'_> {
         }
     }
 
-    /// `rt_error(msg, line, col)`; never returns.
-    fn fail(&self, b: &mut InstrSeqBuilder, msg: u32, loc: Loc) {
+    /// `rt_error(msg, line, col)`, which only returns inside a `try`.
+    fn report(&self, b: &mut InstrSeqBuilder, msg: u32, loc: Loc) {
         b.i32_const(msg as i32).i32_const(loc.line as i32).i32_const(loc.col as i32);
-        b.call(self.cx.rt.func("rt_error")).unreachable();
+        b.call(self.cx.rt.func("rt_error"));
     }
 
-    /// Emits `if (cond on the stack) { fail(msg) }`.
+    /// `Inst::Fail`: the program ends here (no `try` reaches a `Fail`;
+    /// lowering raises and propagates explicitly there).
+    fn fail(&self, b: &mut InstrSeqBuilder, msg: u32, loc: Loc) {
+        self.report(b, msg, loc);
+        b.unreachable();
+    }
+
+    /// Emits `if (cond on the stack) { report(msg) }` for a checked
+    /// operator. Inside a `try` the report returns with the error pending
+    /// and the code goes on with a placeholder result up to the pending
+    /// test lowering put after the operator, so what follows the check must
+    /// not trap.
     fn fail_if(&self, b: &mut InstrSeqBuilder, msg: u32, loc: Loc) {
-        b.if_else(None, |t| self.fail(t, msg, loc), |_| {});
+        b.if_else(None, |t| self.report(t, msg, loc), |_| {});
     }
 
     fn unary(&self, b: &mut InstrSeqBuilder, op: UnOp, loc: Loc) {
@@ -320,19 +331,33 @@ impl FnCx<'_> {
                 return;
             }
             BinOp::I64DivChk => {
+                // A failed check continues (inside a `try`) dividing by 1.
+                let [_, d, _] = self.t64;
+                b.local_get(y).local_set(d);
                 b.local_get(y).unop(U::I64Eqz);
-                self.fail_if(b, m.div_zero, loc);
+                b.if_else(None, |t| {
+                    self.report(t, m.div_zero, loc);
+                    t.i64_const(1).local_set(d);
+                }, |_| {});
                 b.local_get(x).i64_const(i64::MIN).binop(W::I64Eq);
-                b.local_get(y).i64_const(-1).binop(W::I64Eq).binop(W::I32And);
-                self.fail_if(b, m.div, loc);
-                b.local_get(x).local_get(y).binop(W::I64DivS);
+                b.local_get(d).i64_const(-1).binop(W::I64Eq).binop(W::I32And);
+                b.if_else(None, |t| {
+                    self.report(t, m.div, loc);
+                    t.i64_const(1).local_set(d);
+                }, |_| {});
+                b.local_get(x).local_get(d).binop(W::I64DivS);
                 return;
             }
             BinOp::I64RemChk => {
                 // wasm's rem_s gives 0 for MIN % -1, like Rust's wrapping_rem.
+                let [_, d, _] = self.t64;
+                b.local_get(y).local_set(d);
                 b.local_get(y).unop(U::I64Eqz);
-                self.fail_if(b, m.div_zero, loc);
-                b.local_get(x).local_get(y).binop(W::I64RemS);
+                b.if_else(None, |t| {
+                    self.report(t, m.div_zero, loc);
+                    t.i64_const(1).local_set(d);
+                }, |_| {});
+                b.local_get(x).local_get(d).binop(W::I64RemS);
                 return;
             }
             BinOp::I64Add => W::I64Add,
@@ -448,7 +473,9 @@ pub fn build_mul_checked(module: &mut walrus::Module, rt: &Runtime, msg: u32) ->
                 e.i32_const(msg as i32);
                 e.local_get(loc).i32_const(16).binop(W::I32ShrU);
                 e.local_get(loc).i32_const(0xffff).binop(W::I32And);
-                e.call(error).unreachable();
+                // Returns only inside a `try`: then the wrapped product is
+                // the placeholder result.
+                e.call(error);
             }, |_| {});
         }, |_| {});
     });

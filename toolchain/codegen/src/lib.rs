@@ -85,6 +85,8 @@ pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String
     // Hosts whose native stack runs out before the depth guard (a browser,
     // Node) report it through this, as the VM would: `Stack overflow`.
     module.exports.add("ruchy_stack_overflow", rt.func("rt_shadow_overflow"));
+    // Hosts read the collector's record after a run (benchmarks' GC pauses).
+    module.exports.add("ruchy_gc_log", rt.func("rt_gc_log"));
     walrus::passes::gc::run(&mut module);
     Ok((module.emit_wasm(), stats))
 }

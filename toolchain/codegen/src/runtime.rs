@@ -107,10 +107,11 @@ fn check_signature(module: &Module, funcs: &HashMap<String, FunctionId>, sig: &r
 /// Runtime functions codegen itself calls (prologues, checked arithmetic,
 /// `_start`), beyond those LIR code names.
 pub const CODEGEN_CALLS: &[ruchy_lir::rt::RtSig] = &[
-    ruchy_lir::rt::RtSig { name: "rt_init", params: &[], ret: None, allocates: false },
-    ruchy_lir::rt::RtSig { name: "rt_set_file", params: &[Ty::Ref], ret: None, allocates: false },
-    ruchy_lir::rt::RtSig { name: "rt_set_types", params: &[Ty::I32], ret: None, allocates: false },
-    ruchy_lir::rt::RtSig { name: "rt_error", params: &[Ty::Ref, Ty::I32, Ty::I32], ret: None, allocates: false },
-    ruchy_lir::rt::RtSig { name: "rt_exit", params: &[Ty::I32], ret: None, allocates: false },
-    ruchy_lir::rt::RtSig { name: "rt_shadow_overflow", params: &[], ret: None, allocates: false },
+    ruchy_lir::rt::RtSig { name: "rt_init", params: &[], ret: None, allocates: false, fails: false },
+    ruchy_lir::rt::RtSig { name: "rt_set_file", params: &[Ty::Ref], ret: None, allocates: false, fails: false },
+    ruchy_lir::rt::RtSig { name: "rt_set_types", params: &[Ty::I32], ret: None, allocates: false, fails: false },
+    ruchy_lir::rt::RtSig { name: "rt_error", params: &[Ty::Ref, Ty::I32, Ty::I32], ret: None, allocates: false, fails: true },
+    ruchy_lir::rt::RtSig { name: "rt_exit", params: &[Ty::I32], ret: None, allocates: false, fails: false },
+    ruchy_lir::rt::RtSig { name: "rt_shadow_overflow", params: &[], ret: None, allocates: false, fails: false },
+    ruchy_lir::rt::RtSig { name: "rt_gc_log", params: &[], ret: Some(Ty::I32), allocates: false, fails: false },
 ];

@@ -62,6 +62,31 @@ fn unreachable_runtime_code_is_removed() {
 }
 
 #[test]
+fn a_program_without_dicts_has_no_dict_code() {
+    let is_dict = |n: &String| n.contains("dict");
+    // Arrays, copy-on-write stores, number printing and collections, but
+    // no dict: the collector traces dicts without the dict code, and typed
+    // arrays copy without the generic copy.
+    let src = "fun make(n: i64) -> [i64] { let mut xs = [0; 4]\n xs[0] = n\n xs }\nlet mut t = 0\nfor i in 0..100000 { t += make(i)[0] }\nprintln(t)\n";
+    let names = function_names(&compile(src));
+    assert!(names.iter().any(|n| n.contains("collect")), "this program can collect: {names:?}");
+    let dict: Vec<&String> = names.iter().filter(|n| is_dict(n)).collect();
+    assert!(dict.is_empty(), "dict code survived tree-shaking: {dict:?}");
+    let with_dict = function_names(&compile("let d = {\"a\": 1}\nprintln(d[\"a\"])\n"));
+    assert!(with_dict.iter().any(is_dict), "{with_dict:?}");
+}
+
+/// Hello world's size, so a regression shows up here (the runtime's zeroed
+/// statics landing in the data segment once cost 280 KB). Most of what is
+/// left is the runtime's data segment (Unicode and float tables), which
+/// tree-shaking cannot split.
+#[test]
+fn hello_world_stays_small() {
+    let wasm = compile("println(\"hello\")\n");
+    assert!(wasm.len() <= 72 * 1024, "hello world is {} bytes", wasm.len());
+}
+
+#[test]
 fn user_functions_are_named_after_their_source() {
     let names = function_names(&compile(PROGRAM));
     assert!(names.iter().any(|n| n == "ruchy:fib"), "{names:?}");

@@ -13,13 +13,20 @@ pub struct RtSig {
     /// False for functions that never allocate, so never collect: references
     /// need not be rooted across them.
     pub allocates: bool,
+    /// True for functions that can raise a runtime error. Inside a `try` the
+    /// error becomes a pending exception and the function returns, so
+    /// callers a `try` can reach test `RT_EXC_PENDING` after them.
+    pub fails: bool,
 }
 
 use Ty::{F64, I32, I64, Ref};
 
 macro_rules! sig {
     ($name:literal, [$($p:expr),*], $ret:expr, $alloc:expr) => {
-        RtSig { name: $name, params: &[$($p),*], ret: $ret, allocates: $alloc }
+        RtSig { name: $name, params: &[$($p),*], ret: $ret, allocates: $alloc, fails: false }
+    };
+    ($name:literal, [$($p:expr),*], $ret:expr, $alloc:expr, fails) => {
+        RtSig { name: $name, params: &[$($p),*], ret: $ret, allocates: $alloc, fails: true }
     };
 }
 
@@ -29,6 +36,7 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_str_eq", [Ref, Ref], Some(I32), false),
     sig!("rt_str_cmp", [Ref, Ref], Some(I32), false),
     sig!("rt_fmt", [I64, I32, I32], Some(Ref), true),
+    sig!("rt_fmt_scalar", [I64, I32, I32], Some(Ref), true),
     sig!("rt_fmt_spec", [I64, I32, Ref], Some(Ref), true),
     sig!("rt_fmt_rust", [I64, I32, Ref], Some(Ref), true),
     sig!("rt_concat_text", [I64, I32], Some(Ref), true),
@@ -36,48 +44,66 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_box_int", [I64], Some(Ref), true),
     sig!("rt_box_float", [F64], Some(Ref), true),
     sig!("rt_box_bool", [I32], Some(Ref), false),
-    sig!("rt_unbox_int", [Ref, I32], Some(I64), false),
-    sig!("rt_unbox_float", [Ref, I32], Some(F64), false),
-    sig!("rt_unbox_bool", [Ref, I32], Some(I32), false),
+    sig!("rt_unbox_int", [Ref, I32], Some(I64), false, fails),
+    sig!("rt_unbox_float", [Ref, I32], Some(F64), false, fails),
+    sig!("rt_unbox_bool", [Ref, I32], Some(I32), false, fails),
     sig!("rt_value_eq", [I64, I32, I64, I32], Some(I32), false),
-    sig!("rt_dyn_arith", [I32, Ref, Ref, I32], Some(Ref), true),
-    sig!("rt_dyn_compare", [Ref, Ref, I32], Some(I32), false),
-    sig!("rt_dyn_neg", [Ref, I32], Some(Ref), true),
+    sig!("rt_dyn_arith", [I32, Ref, Ref, I32], Some(Ref), true, fails),
+    sig!("rt_dyn_compare", [Ref, Ref, I32], Some(I32), false, fails),
+    sig!("rt_dyn_neg", [Ref, I32], Some(Ref), true, fails),
     sig!("rt_dyn_not", [Ref, I32], Some(Ref), true),
-    sig!("rt_float_rem", [F64, F64, I32], Some(F64), false),
-    sig!("rt_pow", [Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_float_rem", [F64, F64, I32], Some(F64), false, fails),
+    sig!("rt_pow", [Ref, Ref, I32], Some(Ref), true, fails),
     sig!("rt_alloc", [I32, I32, I32], Some(Ref), true),
     sig!("rt_array_new", [I32, I32], Some(Ref), true),
     sig!("rt_array_push", [Ref, I64], None, true),
     sig!("rt_share", [Ref], None, false),
     sig!("rt_make_unique", [Ref], Some(Ref), true),
-    sig!("rt_index", [Ref, Ref, I32], Some(Ref), true),
-    sig!("rt_set_index", [Ref, Ref, Ref, I32], None, true),
-    sig!("rt_get_field", [Ref, Ref, I32], Some(Ref), true),
-    sig!("rt_set_field", [Ref, Ref, Ref, I32], None, true),
-    sig!("rt_tuple_get", [Ref, I32, I32], Some(Ref), true),
-    sig!("rt_len", [Ref, I32], Some(I64), false),
-    sig!("rt_iter_items", [Ref, I32], Some(Ref), true),
-    sig!("rt_method", [Ref, Ref, Ref, I32], Some(Ref), true),
-    sig!("rt_builtin", [I32, Ref, I32], Some(Ref), true),
+    sig!("rt_array_make_unique", [Ref], Some(Ref), true),
+    sig!("rt_index", [Ref, Ref, I32], Some(Ref), true, fails),
+    sig!("rt_set_index", [Ref, Ref, Ref, I32], None, true, fails),
+    sig!("rt_get_field", [Ref, Ref, I32], Some(Ref), true, fails),
+    sig!("rt_set_field", [Ref, Ref, Ref, I32], None, true, fails),
+    sig!("rt_tuple_get", [Ref, I32, I32], Some(Ref), true, fails),
+    sig!("rt_len", [Ref, I32], Some(I64), false, fails),
+    sig!("rt_iter_items", [Ref, I32], Some(Ref), true, fails),
+    sig!("rt_method", [Ref, Ref, Ref, I32], Some(Ref), true, fails),
+    sig!("rt_builtin", [I32, Ref, I32], Some(Ref), true, fails),
     sig!("rt_range_new", [Ref, Ref, I32], Some(Ref), true),
-    sig!("rt_index_error", [I64, I32, I32, I32], None, false),
+    sig!("rt_index_error", [I64, I32, I32, I32], None, false, fails),
     sig!("rt_take_self", [], Some(Ref), false),
-    sig!("rt_error", [Ref, I32, I32], None, false),
-    sig!("rt_call", [Ref, Ref, I32], Some(Ref), true),
+    sig!("rt_error", [Ref, I32, I32], None, false, fails),
+    sig!("rt_call", [Ref, Ref, I32], Some(Ref), true, fails),
     sig!("rt_truthy", [Ref], Some(I32), false),
-    sig!("rt_cast", [Ref, I32, I32], Some(Ref), true),
+    sig!("rt_cast", [Ref, I32, I32], Some(Ref), true, fails),
     sig!("rt_retype", [Ref, Ref], Some(Ref), true),
-    sig!("rt_dyn_bitnot", [Ref, I32], Some(Ref), true),
+    sig!("rt_dyn_bitnot", [Ref, I32], Some(Ref), true, fails),
     sig!("rt_dict_new", [], Some(Ref), true),
-    sig!("rt_dict_set", [Ref, Ref, Ref, I32], None, true),
-    sig!("rt_arity_error", [I32, I32, I32, I32], None, false),
+    sig!("rt_dict_set", [Ref, Ref, Ref, I32], None, true, fails),
+    sig!("rt_arity_error", [I32, I32, I32, I32], None, false, fails),
     sig!("rt_is_variant", [Ref, I32, I32], Some(I32), false),
     sig!("rt_is_struct", [Ref, I32], Some(I32), false),
     sig!("rt_is_tuple", [Ref, I32], Some(I32), false),
     sig!("rt_is_array_len", [Ref, I64, I32], Some(I32), false),
     sig!("rt_slice", [Ref, I64, I64], Some(Ref), true),
+    // The error reporters as code a `try` can reach calls them: the same
+    // functions, but they return (with the error pending) inside a `try`,
+    // so passes must not treat them as ending the path
+    // (`passes::util::never_returns` names only the forms above).
+    sig!("rt_raise_error", [Ref, I32, I32], None, false, fails),
+    sig!("rt_raise_index_error", [I64, I32, I32, I32], None, false, fails),
+    sig!("rt_raise_arity_error", [I32, I32, I32, I32], None, false, fails),
 ];
+
+/// The returning form of an error reporter (see `rt_raise_*` above).
+pub fn raising_form(reporter: &str) -> &'static str {
+    match reporter {
+        "rt_error" => "rt_raise_error",
+        "rt_index_error" => "rt_raise_index_error",
+        "rt_arity_error" => "rt_raise_arity_error",
+        other => panic!("{other} is not an error reporter"),
+    }
+}
 
 /// Vector loops codegen provides itself (not runtime exports); see
 /// `lower/simd.rs`. `(dst, a, b, count)` over 8-byte float slots; the `_k`

@@ -180,9 +180,15 @@ pub enum Instr {
     /// Next element into `dst`, or jump when exhausted.
     IterNext { iter: Reg, dst: Reg, off: i16 },
 
+    /// Installs a handler at `off`: an exception arriving there leaves its
+    /// value in `reg` and how it was raised in `reg + 1` (see `Rethrow`).
     PushHandler { reg: Reg, off: i32 },
     PopHandler,
     Throw { src: Reg },
+    /// Re-raises, unchanged, the exception a handler stored in `src` and
+    /// `src + 1`: a runtime error stays a runtime error, and the position
+    /// stays where it was first raised (a `finally` runs, then this).
+    Rethrow { src: Reg },
     /// Runtime error "No match arm matched the value".
     MatchFail,
     /// Irrefutable-pattern failure in `let`.
@@ -253,6 +259,10 @@ impl Instr {
             | Instr::GetGlobalMut { dst, .. }
             | Instr::GetUpval { dst, .. } => f(dst, Write),
             Instr::SetGlobal { src, .. } | Instr::SetUpval { src, .. } | Instr::Return { src } | Instr::Throw { src } => f(src, Read),
+            Instr::Rethrow { src } => {
+                f(src, Read);
+                f(src.saturating_add(1), Read)
+            }
             Instr::GetCell { dst, cell } | Instr::GetGlobalIndex { dst, index: cell, .. } => {
                 f(cell, Read);
                 f(dst, Write)
@@ -398,7 +408,10 @@ impl Instr {
                 f(iter.saturating_add(1), ReadWrite);
                 f(dst, Write)
             }
-            Instr::PushHandler { reg, .. } => f(reg, Write),
+            Instr::PushHandler { reg, .. } => {
+                f(reg, Write);
+                f(reg.saturating_add(1), Write)
+            }
             Instr::IsVariant { dst, src, .. }
             | Instr::IsStruct { dst, src, .. }
             | Instr::IsLen { dst, src, .. }
@@ -477,7 +490,7 @@ impl Instr {
 
     /// True when control never falls through to the next instruction.
     pub fn ends_block(&self) -> bool {
-        matches!(self, Instr::Jmp { .. } | Instr::JmpBack { .. } | Instr::Return { .. } | Instr::Throw { .. } | Instr::MatchFail | Instr::LetFail)
+        matches!(self, Instr::Jmp { .. } | Instr::JmpBack { .. } | Instr::Return { .. } | Instr::Throw { .. } | Instr::Rethrow { .. } | Instr::MatchFail | Instr::LetFail)
     }
 }
 

@@ -1806,7 +1806,8 @@ impl<'a> FnCompiler<'a> {
     // ----- exceptions ---------------------------------------------------
 
     fn try_expr(&mut self, body: &'a Expr, catch: Option<&'a (hir::Pat, Box<Expr>)>, finally: Option<&'a Expr>, dst: Reg) {
-        let exc = self.temp();
+        // Each handler stores the exception in two registers (`Rethrow`).
+        let exc = self.temps(2);
         let h = self.emit(Instr::PushHandler { reg: exc, off: 0 });
         self.tries.push(TryCtx { finally, handler_active: true });
         self.expr_into(body, dst);
@@ -1814,7 +1815,7 @@ impl<'a> FnCompiler<'a> {
         self.emit(Instr::PopHandler);
         let mut to_normal_finally = vec![self.emit(Instr::Jmp { off: 0 })];
         self.jump_here(h);
-        let exc2 = self.temp();
+        let exc2 = self.temps(2);
         if let Some((pat, cbody)) = catch {
             let h2 = finally.map(|_| self.emit(Instr::PushHandler { reg: exc2, off: 0 }));
             self.tries.push(TryCtx { finally, handler_active: h2.is_some() });
@@ -1830,12 +1831,13 @@ impl<'a> FnCompiler<'a> {
             }
         } else {
             self.emit(Instr::Move { dst: exc2, src: exc });
+            self.emit(Instr::Move { dst: exc2 + 1, src: exc + 1 });
         }
         if let Some(f) = finally {
-            // Exceptional path: run finally, then rethrow.
+            // Exceptional path: run finally, then re-raise as it came.
             let t = self.temp();
             self.expr_into(f, t);
-            self.emit(Instr::Throw { src: exc2 });
+            self.emit(Instr::Rethrow { src: exc2 });
         }
         for j in to_normal_finally {
             self.jump_here(j);

@@ -30,6 +30,13 @@ impl Fail {
     }
 }
 
+/// How an exception was raised, as the int a handler stores next to its
+/// value: the source offset plus one (0 when unknown) shifted left, and 1
+/// in the low bit for a runtime error.
+fn raised_how(error: bool, at: Option<u32>) -> Value {
+    Value::Int((at.map_or(0, |a| a as i64 + 1) << 1) | error as i64)
+}
+
 pub type VmResult<T> = Result<T, Fail>;
 
 /// One activation. Kept to 24 bytes: calls and returns write and read it,
@@ -399,13 +406,26 @@ impl<'m> Vm<'m> {
         }
         self.handlers.pop();
         self.frames.truncate(h.frame + 1);
-        let value = match fail {
-            Fail::Thrown { value, .. } => value,
-            Fail::Error { msg, .. } => self.heap.str(msg),
+        let (value, how) = match fail {
+            Fail::Thrown { value, at } => (value, raised_how(false, at)),
+            Fail::Error { msg, at } => (self.heap.str(msg), raised_how(true, at)),
         };
         self.stack[h.reg] = value;
+        self.stack[h.reg + 1] = how;
         self.frames.last_mut().unwrap().pc = h.pc as u32;
         Ok(())
+    }
+
+    /// The failure a handler's `(value, how)` pair describes (see
+    /// [`raised_how`]).
+    fn reraised(&self, value: Value, how: Value) -> Fail {
+        let Value::Int(how) = how else { unreachable!("a handler stores how an exception was raised as an int") };
+        let at = (how >> 1 > 0).then(|| ((how >> 1) - 1) as u32);
+        if how & 1 == 1 {
+            Fail::Error { msg: self.str_of(value).unwrap_or_default().to_string(), at }
+        } else {
+            Fail::Thrown { value, at }
+        }
     }
 
     // ----- the dispatch loop ------------------------------------------------
@@ -1205,6 +1225,12 @@ impl<'m> Vm<'m> {
                     let v = reg!(self, base, src);
                     save_pc!();
                     return Err(Fail::Thrown { value: v, at: None });
+                }
+                Instr::Rethrow { src } => {
+                    let v = reg!(self, base, src);
+                    let how = reg!(self, base, src + 1);
+                    save_pc!();
+                    return Err(self.reraised(v, how));
                 }
                 Instr::MatchFail => tryv!(Err(Fail::msg("Runtime error: No match arm matched the value"))),
                 Instr::LetFail => tryv!(Err(Fail::msg("Runtime error: pattern in `let` did not match the value"))),

@@ -88,6 +88,58 @@ fn on_big_stack<R: Send>(wasm: &[u8], args: &[String], f: impl FnOnce(&[u8], &[S
     })
 }
 
+/// The collector's record of a run, read from the module's `ruchy_gc_log`
+/// export after `_start` (runtime-lib's `gc::GcLog`, ABI.md "GC log").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GcReport {
+    pub collections: u32,
+    pub max_pause: Duration,
+    pub total_pause: Duration,
+    /// The first collections (up to the log's capacity), in order.
+    pub events: Vec<GcEvent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GcEvent {
+    /// Since the runtime's first clock reading (about the program's start).
+    pub start: Duration,
+    pub pause: Duration,
+    pub live_bytes: u64,
+    pub memory_bytes: u64,
+}
+
+/// What a run left behind besides its output.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Size of linear memory at the end, which is its peak (it never shrinks).
+    pub memory_bytes: u64,
+    /// `None` for modules without the `ruchy_gc_log` export.
+    pub gc: Option<GcReport>,
+}
+
+fn read_stats(store: &mut Store<WasiP1Ctx>, instance: &wasmtime::Instance) -> Result<RunStats, String> {
+    let Some(memory) = instance.get_memory(&mut *store, "memory") else { return Ok(RunStats::default()) };
+    let memory_bytes = memory.data_size(&*store) as u64;
+    let Ok(log) = instance.get_typed_func::<(), i32>(&mut *store, "ruchy_gc_log") else {
+        return Ok(RunStats { memory_bytes, gc: None });
+    };
+    let addr = log.call(&mut *store, ()).map_err(|e| format!("ruchy_gc_log: {e:#}"))? as u32 as usize;
+    let data = memory.data(&*store);
+    let word = |at: usize, n: usize| -> Result<u64, String> {
+        let bytes = data.get(at..at + n).ok_or("the GC log lies outside memory")?;
+        Ok(bytes.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+    };
+    let ns = |v: u64| Duration::from_nanos(v);
+    let logged = word(addr + 4, 4)? as usize;
+    let mut events = Vec::with_capacity(logged);
+    for i in 0..logged {
+        let e = addr + 24 + 32 * i;
+        events.push(GcEvent { start: ns(word(e, 8)?), pause: ns(word(e + 8, 8)?), live_bytes: word(e + 16, 8)?, memory_bytes: word(e + 24, 8)? });
+    }
+    let gc = GcReport { collections: word(addr, 4)? as u32, max_pause: ns(word(addr + 8, 8)?), total_pause: ns(word(addr + 16, 8)?), events };
+    Ok(RunStats { memory_bytes, gc: Some(gc) })
+}
+
 /// A module compiled once and run any number of times, each run timed
 /// separately from compilation: the wasm-tier benchmarks
 /// (`benches/wasm/run.sh`, the `ruchy-wasm-bench` binary).
@@ -115,15 +167,20 @@ impl Precompiled {
     /// instantiation and execution only. With `capture`, stdout and stderr
     /// are collected into the [`Output`], else they go to the process's own.
     pub fn run(&self, capture: bool) -> Result<(Output, Duration), String> {
+        self.run_with_stats(capture).map(|(out, t, _)| (out, t))
+    }
+
+    /// [`Precompiled::run`], plus the peak memory and the collector's log.
+    pub fn run_with_stats(&self, capture: bool) -> Result<(Output, Duration, RunStats), String> {
         let out = MemoryOutputPipe::new(usize::MAX);
         let err = MemoryOutputPipe::new(usize::MAX);
         let stdio = if capture { Stdio::Capture(out.clone(), err.clone()) } else { Stdio::Inherit };
-        let (code, elapsed) = on_big_stack(&[], &[], |_, _| self.run_here(&stdio))?;
+        let (code, elapsed, stats) = on_big_stack(&[], &[], |_, _| self.run_here(&stdio))?;
         // Without `capture` the pipes stay empty.
-        Ok((Output { stdout: out.contents().to_vec(), stderr: err.contents().to_vec(), code }, elapsed))
+        Ok((Output { stdout: out.contents().to_vec(), stderr: err.contents().to_vec(), code }, elapsed, stats))
     }
 
-    fn run_here(&self, stdio: &Stdio) -> Result<(i32, Duration), String> {
+    fn run_here(&self, stdio: &Stdio) -> Result<(i32, Duration, RunStats), String> {
         let mut linker: Linker<WasiP1Ctx> = Linker::new(&self.engine);
         p1::add_to_linker_sync(&mut linker, |cx| cx).map_err(|e| e.to_string())?;
         linker
@@ -152,7 +209,9 @@ impl Precompiled {
                 None => return Err(format!("wasm trap: {e:#}")),
             },
         };
-        Ok((code, t0.elapsed()))
+        let elapsed = t0.elapsed();
+        let stats = read_stats(&mut store, &instance)?;
+        Ok((code, elapsed, stats))
     }
 }
 

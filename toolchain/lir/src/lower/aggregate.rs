@@ -107,7 +107,8 @@ impl<'a> FnLower<'_, 'a> {
         let negative = self.binary(BinOp::I64Lt, n, zero, e.span);
         let msg = self.m.intern(Static::Str("Runtime error: array repeat count must be a non-negative integer".into()));
         let loc = self.loc(e.span);
-        self.emit(Inst::If { cond: negative, then: vec![Inst::Fail { msg, loc }], else_: vec![] });
+        let then = self.nested(Label::Other, |s| s.fail(msg, loc));
+        self.emit(Inst::If { cond: negative, then, else_: vec![] });
         let bits = self.to_bits(v, item.span);
         if self.m.simd && self.f.ty(v) != Ty::Ref {
             return self.simd_fill(slot_kind(&elem), n, bits, e.span);
@@ -253,14 +254,36 @@ impl<'a> FnLower<'_, 'a> {
         let o = self.expr(obj);
         if let hir::Ty::Struct(def) = obj.ty {
             if let Some(fi) = self.m.program.structs[def as usize].fields.iter().position(|f| f == name) {
+                self.nil_guard(o, obj, |s| {
+                    s.generic_field(o, obj, name, e);
+                });
                 return self.struct_field(o, &obj.ty, def, fi, &e.ty, e.span);
             }
         }
+        let v = self.generic_field(o, obj, name, e);
+        self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
+    }
+
+    /// `obj.name` through the runtime (any receiver; the VM's errors).
+    fn generic_field(&mut self, o: VarId, obj: &hir::Expr, name: &str, e: &hir::Expr) -> VarId {
         let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
         let n = self.name_const(name);
         let loc = self.loc_const(e.span);
-        let v = self.call_rt_value("rt_get_field", vec![o, n, loc]);
-        self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
+        self.call_rt_value("rt_get_field", vec![o, n, loc])
+    }
+
+    /// A global read before its `let` ran is nil, whatever its type: before
+    /// a typed access to one, `report` (the generic access, whose runtime
+    /// error is the VM's) runs when the object is nil. Globals set before
+    /// any user code runs need no guard (`ready_globals`).
+    fn nil_guard(&mut self, o: VarId, obj: &hir::Expr, report: impl FnOnce(&mut Self)) {
+        if !matches!(obj.kind, E::Global(g) if !self.m.global_ready[g as usize]) {
+            return;
+        }
+        let addr = self.unary(UnOp::RefToI32, o, obj.span);
+        let is_nil = self.unary(UnOp::I32Eqz, addr, obj.span);
+        let then = self.nested(Label::Other, report);
+        self.emit(Inst::If { cond: is_nil, then, else_: vec![] });
     }
 
     pub(super) fn tuple_index(&mut self, obj: &'a hir::Expr, i: u32, e: &hir::Expr) -> VarId {
@@ -268,6 +291,12 @@ impl<'a> FnLower<'_, 'a> {
         if let hir::Ty::Tuple(tys) = &obj.ty {
             if let Some(t) = tys.get(i as usize) {
                 let t = t.clone();
+                self.nil_guard(o, obj, |s| {
+                    let d = s.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+                    let idx = s.konst(Lit::I32(i as i32));
+                    let loc = s.loc_const(e.span);
+                    s.call_rt_value("rt_tuple_get", vec![d, idx, loc]);
+                });
                 let v = self.load(rep(&t), o, l::field_offset(i));
                 return self.coerce(v, &t, &e.ty, e.span);
             }
@@ -284,6 +313,12 @@ impl<'a> FnLower<'_, 'a> {
         let i = self.expr(idx);
         if let (hir::Ty::Array(elem), hir::Ty::Int) = (&obj.ty, &idx.ty) {
             let elem = (**elem).clone();
+            self.nil_guard(o, obj, |s| {
+                let d = s.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
+                let di = s.coerce(i, &idx.ty, &hir::Ty::Dyn, idx.span);
+                let loc = s.loc_const(e.span);
+                s.call_rt_value("rt_index", vec![d, di, loc]);
+            });
             let addr = self.element_address(o, i, e.span);
             let v = self.load(rep(&elem), addr, 0);
             return self.coerce(v, &elem, &e.ty, e.span);
@@ -310,7 +345,7 @@ impl<'a> FnLower<'_, 'a> {
         let outside = self.unary(UnOp::I32Eqz, inside, span);
         let what = self.konst(Lit::I32(rt::index_of::ARRAY));
         let loc = self.loc_const(span);
-        let report = vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![i, len32, what, loc] }];
+        let report = self.report("rt_index_error", vec![i, len32, what, loc]);
         self.emit(Inst::If { cond: outside, then: report, else_: vec![] });
         let data = self.load(Ty::I32, arr, l::ARRAY_DATA);
         let j32 = self.unary(UnOp::I64ToI32, j, span);
@@ -324,6 +359,31 @@ impl<'a> FnLower<'_, 'a> {
     /// The object a place expression holds, made unique (copied if shared)
     /// and stored back, so it can be mutated in place. Returns the object
     /// and the static type of the place.
+    /// `v` made safe to mutate in place: itself unless it is marked shared,
+    /// else (the slow path, `rt_make_unique`) an unshared copy. Tested
+    /// inline because stores into arrays in loops do this every time. Sound
+    /// for any value: the runtime copies only arrays, dicts and non-empty
+    /// aggregates, all of them heap objects (no `ir::Static` is one), so an
+    /// unmarked object is already unique; nil reads address 0's word, and
+    /// whatever that holds the runtime gives nil back.
+    /// A value of static type `ty`: an array's slow path is the array-only
+    /// copy, so programs without dicts do not link the dict copy.
+    pub(super) fn unique(&mut self, v: VarId, ty: &hir::Ty) -> VarId {
+        let slow = if matches!(ty, hir::Ty::Array(_)) { "rt_array_make_unique" } else { "rt_make_unique" };
+        let u = self.var(Ty::Ref);
+        self.emit(Inst::Copy { dst: u, src: v });
+        let meta = self.var(Ty::I32);
+        self.emit(Inst::Load { dst: meta, mem: Mem::I32, addr: v, offset: l::META });
+        let bit = self.konst(Lit::I32(l::SHARED_BIT as i32));
+        let shared = self.binary(BinOp::I32And, meta, bit, Span::default());
+        let copy = self.nested(Label::Other, |s| {
+            let c = s.call_rt_value(slow, vec![v]);
+            s.emit(Inst::Copy { dst: u, src: c });
+        });
+        self.emit(Inst::If { cond: shared, then: copy, else_: vec![] });
+        u
+    }
+
     pub(super) fn place_unique(&mut self, e: &'a hir::Expr) -> VarId {
         match &e.kind {
             E::Local(id) => {
@@ -332,7 +392,7 @@ impl<'a> FnLower<'_, 'a> {
                 if rep(&lt) != Ty::Ref {
                     return self.coerce(v, &lt, &e.ty, e.span);
                 }
-                let u = self.call_rt_value("rt_make_unique", vec![v]);
+                let u = self.unique(v, &lt);
                 self.write_local(*id, u, e.span);
                 u
             }
@@ -343,7 +403,7 @@ impl<'a> FnLower<'_, 'a> {
                 if rep(&gt) != Ty::Ref {
                     return self.coerce(dst, &gt, &e.ty, e.span);
                 }
-                let u = self.call_rt_value("rt_make_unique", vec![dst]);
+                let u = self.unique(dst, &gt);
                 self.emit(Inst::GlobalSet { global: *g, value: u });
                 u
             }
@@ -357,7 +417,7 @@ impl<'a> FnLower<'_, 'a> {
                         if rep(&ft) != Ty::Ref {
                             return v;
                         }
-                        let u = self.call_rt_value("rt_make_unique", vec![v]);
+                        let u = self.unique(v, &ft);
                         self.store(o, off, u);
                         return u;
                     }
@@ -368,7 +428,7 @@ impl<'a> FnLower<'_, 'a> {
                 let n = self.name_const(name);
                 let loc = self.loc_const(e.span);
                 let v = self.call_rt_value("rt_get_field", vec![o, n, loc]);
-                let u = self.call_rt_value("rt_make_unique", vec![v]);
+                let u = self.unique(v, &hir::Ty::Dyn);
                 self.call_rt("rt_set_field", vec![o, n, u, loc]);
                 self.coerce(u, &hir::Ty::Dyn, &e.ty, e.span)
             }
@@ -378,7 +438,7 @@ impl<'a> FnLower<'_, 'a> {
                 let i = self.expr_as(idx, &hir::Ty::Dyn);
                 let loc = self.loc_const(e.span);
                 let v = self.call_rt_value("rt_index", vec![o, i, loc]);
-                let u = self.call_rt_value("rt_make_unique", vec![v]);
+                let u = self.unique(v, &hir::Ty::Dyn);
                 self.call_rt("rt_set_index", vec![o, i, u, loc]);
                 self.coerce(u, &hir::Ty::Dyn, &e.ty, e.span)
             }
@@ -392,7 +452,7 @@ impl<'a> FnLower<'_, 'a> {
                 if rep(&elem) != Ty::Ref {
                     return v;
                 }
-                let u = self.call_rt_value("rt_make_unique", vec![v]);
+                let u = self.unique(v, &elem);
                 // The array is unique and the copy allocated nothing in it:
                 // the element address is still valid.
                 let addr = self.element_address(o, i, e.span);

@@ -117,7 +117,7 @@ impl<'a> FnLower<'_, 'a> {
     pub(super) fn capture_unique(&mut self, i: u32, span: Span) -> VarId {
         let cell = self.capture_cell(i);
         let v = self.cell_read(cell, &hir::Ty::Dyn, span);
-        let u = self.call_rt_value("rt_make_unique", vec![v]);
+        let u = self.unique(v, &hir::Ty::Dyn);
         self.cell_write(cell, u, &hir::Ty::Dyn, span);
         u
     }
@@ -228,7 +228,7 @@ impl<'a> FnLower<'_, 'a> {
         let few = self.binary(BinOp::I32Lt, argc, lo, span);
         let many = self.binary(BinOp::I32Gt, argc, hi, span);
         let bad = self.binary(BinOp::I32Or, few, many, span);
-        let report = vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_arity_error"), args: vec![lo, hi, argc, loc] }];
+        let report = self.report("rt_arity_error", vec![lo, hi, argc, loc]);
         self.emit(Inst::If { cond: bad, then: report, else_: vec![] });
         let data = self.var(Ty::I32);
         self.emit(Inst::Load { dst: data, mem: Mem::I32, addr: argv, offset: l::ARRAY_DATA });

@@ -36,7 +36,7 @@ pub fn rep(t: &hir::Ty) -> Ty {
 
 /// Lowers a checked program. `src` and `file` give runtime error locations.
 pub fn lower(program: &hir::Program, src: &str, file: &str, simd: bool) -> Result<Module, Vec<Diagnostic>> {
-    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![], exception_globals: vec![], may_throw: exceptions::may_throw(program), simd };
+    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![], exception_globals: vec![], may_throw: exceptions::may_throw(program), catchable: exceptions::catchable(program), global_ready: ready_globals(program), simd };
     let mut globals: Vec<Global> = program.globals.iter().map(|g| Global { name: g.name.clone(), ty: rep(&g.ty), kind: GlobalKind::Program }).collect();
     let mut funcs: Vec<Func> = (0..program.funcs.len()).map(|i| FnLower::new(&mut m, i as u32).lower()).collect();
     // Closure entry points requested while lowering, in request order.
@@ -93,6 +93,11 @@ struct ModLower<'a> {
     exception_globals: Vec<(&'static str, GlobalId)>,
     /// Per HIR function: whether a call of it may throw.
     may_throw: Vec<bool>,
+    /// Per HIR function: whether a `try` can reach it (its runtime errors
+    /// may have to become exceptions; see `exceptions.rs`).
+    catchable: Vec<bool>,
+    /// Per global: set before any user code can run, so never read as nil.
+    global_ready: Vec<bool>,
     /// Use 128-bit vector loops where they give identical results.
     simd: bool,
 }
@@ -139,13 +144,23 @@ struct FnLower<'m, 'a> {
     env: Option<VarId>,
     /// Label indices of the enclosing `try` handlers, innermost last.
     handlers: Vec<usize>,
+    /// The `try` bodies being lowered, innermost last: the label index of
+    /// the body's block and the try depth to put back when leaving it.
+    tries: Vec<(usize, VarId)>,
+    /// A `try` can reach this function: operations that can fail are
+    /// followed by a pending test.
+    catchable: bool,
+    /// The pending flag was tested since the last instruction that could
+    /// set it (on the straight-line code being emitted).
+    pending_tested: bool,
 }
 
 impl<'m, 'a> FnLower<'m, 'a> {
     fn new(m: &'m mut ModLower<'a>, id: FuncId) -> Self {
         let hf = &m.program.funcs[id as usize];
         let f = Func { name: hf.name.clone(), params: vec![], ret: rep(&hf.ret_ty), vars: vec![], body: vec![], frame_slots: 0 };
-        FnLower { m, hf, f, locals: vec![None; hf.locals.len()], code: vec![vec![]], labels: vec![], env: None, handlers: vec![] }
+        let catchable = m.catchable[id as usize];
+        FnLower { m, hf, f, locals: vec![None; hf.locals.len()], code: vec![vec![]], labels: vec![], env: None, handlers: vec![], tries: vec![], catchable, pending_tested: false }
     }
 
     fn lower(mut self) -> Func {
@@ -188,6 +203,9 @@ impl<'m, 'a> FnLower<'m, 'a> {
     }
 
     fn emit(&mut self, i: Inst) {
+        if may_set_pending(&i) {
+            self.pending_tested = false;
+        }
         self.code.last_mut().unwrap().push(i);
     }
 
@@ -238,6 +256,9 @@ impl<'m, 'a> FnLower<'m, 'a> {
         let dst = self.var(op.types().1);
         let loc = self.loc(span);
         self.emit(Inst::Binary { dst, op, a, b, loc });
+        if op.can_fail() {
+            self.after_fallible();
+        }
         dst
     }
 
@@ -245,6 +266,9 @@ impl<'m, 'a> FnLower<'m, 'a> {
         let dst = self.var(op.types().1);
         let loc = self.loc(span);
         self.emit(Inst::Unary { dst, op, src, loc });
+        if op == UnOp::I64NegChk {
+            self.after_fallible();
+        }
         dst
     }
 
@@ -252,6 +276,9 @@ impl<'m, 'a> FnLower<'m, 'a> {
         let sig = rt::lookup(name).unwrap_or_else(|| panic!("runtime function {name} is not in rt::RUNTIME"));
         let dst = sig.ret.map(|t| self.var(t));
         self.emit(Inst::Call { dst, callee: Callee::Runtime(name), args });
+        if sig.fails {
+            self.after_fallible();
+        }
         dst
     }
 
@@ -263,7 +290,10 @@ impl<'m, 'a> FnLower<'m, 'a> {
     fn nested(&mut self, label: Label, f: impl FnOnce(&mut Self)) -> Vec<Inst> {
         self.code.push(vec![]);
         self.labels.push(label);
+        // Paths join at both ends of a structured instruction.
+        self.pending_tested = false;
         f(self);
+        self.pending_tested = false;
         self.labels.pop();
         self.code.pop().unwrap()
     }
@@ -424,6 +454,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
             E::Break { depth, value } => self.break_(*depth, value.as_deref(), e),
             E::Continue { depth } => {
                 let d = self.label_depth(*depth, false);
+                self.leave_tries_for_branch(d);
                 self.emit(Inst::Br(d));
                 self.zero(rep(&e.ty))
             }
@@ -435,6 +466,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
                         self.coerce(n, &hir::Ty::Nil, &self.hf.ret_ty, e.span)
                     }
                 };
+                self.leave_tries_for_return();
                 self.emit(Inst::Return(Some(v)));
                 self.zero(rep(&e.ty))
             }
@@ -884,9 +916,13 @@ impl<'m, 'a> FnLower<'m, 'a> {
         if a.ty == hir::Ty::Str {
             return v;
         }
+        let scalar = self.f.ty(v) != Ty::Ref;
         let (bits, kind) = self.slot(v, a.span);
         let mode = self.konst(Lit::I32(rt::mode::RAW));
-        self.call_rt_value("rt_fmt", vec![bits, kind, mode])
+        // Scalars have their own formatter, so a program that prints only
+        // numbers and strings leaves the general printer (and with it the
+        // code for every kind of object) to tree-shaking.
+        self.call_rt_value(if scalar { "rt_fmt_scalar" } else { "rt_fmt" }, vec![bits, kind, mode])
     }
 
     /// `println(a, b, …)`: raw texts joined by spaces; a literal first
@@ -1304,8 +1340,47 @@ impl<'m, 'a> FnLower<'m, 'a> {
             }
         }
         let d = self.label_depth(depth, true);
+        self.leave_tries_for_branch(d);
         self.emit(Inst::Br(d));
         self.zero(rep(&e.ty))
+    }
+}
+
+/// Which globals the top-level code sets before anything could read them:
+/// those its leading statements set before the first one that may run user
+/// code (calls a function, a function value or a method). Functions only
+/// run from there on, and the statements before read only what is already
+/// set (the front end resolves names in order), so a ready global is never
+/// read as nil. Any other global may be read before its `let` ran.
+fn ready_globals(program: &hir::Program) -> Vec<bool> {
+    let mut ready = vec![false; program.globals.len()];
+    let E::Block(stmts) = &program.funcs[program.entry as usize].body.kind else { return ready };
+    let runs_user_code = |e: &hir::Expr| {
+        let mut found = false;
+        ruchy_hir::visit::walk(e, &mut |x: &hir::Expr| {
+            found |= matches!(x.kind, E::MethodCall { .. } | E::Call { callee: hir::Callee::Func(_) | hir::Callee::Value(_), .. });
+        });
+        found
+    };
+    for s in stmts {
+        match s {
+            hir::Stmt::SetGlobal { global, init } if !runs_user_code(init) => ready[*global as usize] = true,
+            hir::Stmt::Let { init, .. } if !init.as_ref().is_some_and(|e| runs_user_code(e)) => {}
+            hir::Stmt::Expr(e) if !runs_user_code(e) => {}
+            _ => break,
+        }
+    }
+    ready
+}
+
+/// Whether `i` may leave an exception pending: calls, and checked
+/// operators (whose failure raises inside a `try`).
+fn may_set_pending(i: &Inst) -> bool {
+    match i {
+        Inst::Call { .. } => true,
+        Inst::Binary { op, .. } => op.can_fail(),
+        Inst::Unary { op, .. } => *op == UnOp::I64NegChk,
+        _ => false,
     }
 }
 

@@ -241,7 +241,7 @@ impl<'a> FnLower<'_, 'a> {
             if exhaustive_error {
                 let msg = s.m.intern(Static::Str("Runtime error: No match arm matched the value".into()));
                 let loc = s.loc(e.span);
-                s.emit(Inst::Fail { msg, loc });
+                s.fail(msg, loc);
             } else {
                 let n = s.nil();
                 let n = s.coerce(n, &hir::Ty::Nil, &e.ty, e.span);
@@ -266,7 +266,7 @@ impl<'a> FnLower<'_, 'a> {
             s.emit(Inst::Block(attempt));
             let msg = s.m.intern(Static::Str("Runtime error: pattern in `let` did not match the value".into()));
             let loc = s.loc(span);
-            s.emit(Inst::Fail { msg, loc });
+            s.fail(msg, loc);
         });
         self.emit(Inst::Block(body));
     }

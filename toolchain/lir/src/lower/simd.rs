@@ -170,7 +170,7 @@ impl<'a> FnLower<'_, 'a> {
         let vector = self.nested(super::Label::Other, |s| {
             // Copy-on-write first, exactly as the first scalar store would.
             let c = s.read_local(plan.dst, span);
-            let c = s.call_rt_value("rt_make_unique", vec![c]);
+            let c = s.unique(c, &hir::Ty::Array(Box::new(hir::Ty::Float)));
             s.write_local(plan.dst, c, span);
             let lo32 = s.unary(UnOp::I64ToI32, lo, span);
             let count = s.binary(BinOp::I64Sub, end, lo, span);

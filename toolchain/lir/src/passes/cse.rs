@@ -248,7 +248,7 @@ impl Table {
         if e.writes_memory() {
             self.kill_loads();
         }
-        if e.calls {
+        if e.calls || e.raises {
             self.kill_global(None);
         }
         for &g in &e.globals {
@@ -298,6 +298,9 @@ fn inst(i: &mut Inst, t: &mut Table, changed: &mut bool) -> bool {
             t.kill_global(None);
         }
         Inst::GlobalSet { global, .. } => t.kill_global(Some(*global)),
+        // Inside a `try`, a failing check sets the exception statics.
+        Inst::Binary { op, .. } if op.can_fail() => t.kill_global(None),
+        Inst::Unary { op: UnOp::I64NegChk, .. } => t.kill_global(None),
         _ => {}
     }
     let Some(dst) = def(i) else { return false };

@@ -339,62 +339,78 @@ mod tests {
         for p in [&super::super::const_fold::PASS, &super::super::copy_prop::PASS, &super::super::dce::PASS] {
             super::super::run_on_module(&mut m, p);
         }
-        let out = run_pass(&mut m, &PASS, "main");
+        // -O3's budget: the callee, reachable from a `try`, also tests the
+        // pending flag after its checked `+`.
+        let out = run_pass(&mut m, &PASS_O3, "main");
         // The throw's `return` became a branch out of the inlined block; the
         // pending-flag test after it still sends control to the handler.
         expect![[r#"
             fn #2 main() -> ref  [frame 0]
               block {
+                v1:i32 = global g4
+                v2:i32 = 1
+                v3:i32 = i32add v1, v2
+                global g4 = v3
                 block {
-                  v1:i64 = 5
+                  v4:i64 = 5
                   block {
-                    v25:i64 (x) = v1
-                    v27:i64 = 3
-                    v28:i32 = i64gt v25, v27
-                    if v28 {
-                      v29:ref = s0
-                      global g0 = v29
-                      v30:i32 = 65575
-                      global g1 = v30
-                      v31:i32 = 1
-                      global g2 = v31
-                      v32:i64 = 0
-                      v2:i64 = v32
+                    v28:i64 (x) = v4
+                    v30:i64 = 3
+                    v31:i32 = i64gt v28, v30
+                    if v31 {
+                      v32:ref = s0
+                      global g0 = v32
+                      v33:i32 = 65575
+                      global g1 = v33
+                      v34:i32 = 0
+                      global g2 = v34
+                      v35:i32 = 1
+                      global g3 = v35
+                      v36:i64 = 0
+                      v5:i64 = v36
                       br 1
                     }
-                    v35:i64 = 1
-                    v36:i64 = i64addchk v25, v35  @2:2
-                    v2:i64 = v36
+                    v39:i64 = 1
+                    v40:i64 = i64addchk v28, v39  @2:2
+                    v41:i32 = global g3
+                    if v41 {
+                      v42:i64 = 0
+                      v5:i64 = v42
+                      br 1
+                    }
+                    v5:i64 = v40
                     br 0
                   }
-                  v3:i32 = global g2
-                  if v3 {
+                  v6:i32 = global g3
+                  if v6 {
                     br 1
                   }
-                  v4:i32 = 1
-                  v5:i32 = 1
-                  v6:ref = call rt_fmt(v2, v4, v5)
                   v7:i32 = 1
-                  call rt_print(v6, v7)
-                  v8:ref = s1
-                  v9:i32 = 1
-                  call rt_print(v8, v9)
+                  v8:i32 = 1
+                  v9:ref = call rt_fmt_scalar(v5, v7, v8)
+                  v10:i32 = 1
+                  call rt_print(v9, v10)
+                  v11:ref = s1
+                  v12:i32 = 1
+                  call rt_print(v11, v12)
                   v0:ref = null
+                  global g4 = v1
                   br 1
                 }
-                v11:i32 = 0
-                global g2 = v11
-                v12:ref = global g0
-                call rt_share(v12)
-                v14:i64 = refbits v12
-                v15:i32 = 0
-                v16:i32 = 1
-                v17:ref = call rt_fmt(v14, v15, v16)
-                v18:i32 = 1
-                call rt_print(v17, v18)
-                v19:ref = s1
-                v20:i32 = 1
-                call rt_print(v19, v20)
+                v14:i32 = 0
+                global g3 = v14
+                global g4 = v1
+                v15:ref = global g0
+                call rt_share(v15)
+                v17:i64 = refbits v15
+                v18:i32 = 0
+                v19:i32 = 1
+                v20:ref = call rt_fmt(v17, v18, v19)
+                v21:i32 = 1
+                call rt_print(v20, v21)
+                v22:ref = s1
+                v23:i32 = 1
+                call rt_print(v22, v23)
                 v0:ref = null
               }
               return v0

@@ -190,9 +190,11 @@ pub fn rename_vars(body: &mut [Inst], map: &impl Fn(VarId) -> VarId) {
     }
 }
 
-/// True for calls of the runtime's error reporters, which end the program
-/// (`-> !` in `runtime-lib`): control never continues after them, so they
-/// change nothing that code after them could observe.
+/// True for calls of the runtime's error reporters in code no `try` can
+/// reach, which end the program: control never continues after them, so
+/// they change nothing that code after them could observe. (Code a `try`
+/// can reach calls the `rt_raise_*` forms instead, which return with the
+/// error pending inside a `try`; see `lower/exceptions.rs`.)
 pub fn never_returns(callee: &Callee) -> bool {
     matches!(callee, Callee::Runtime("rt_index_error" | "rt_error" | "rt_arity_error"))
 }
@@ -221,6 +223,9 @@ pub struct Effects {
     pub calls: bool,
     /// Globals a `global.set` assigns.
     pub globals: std::collections::BTreeSet<GlobalId>,
+    /// A checked operator: inside a `try` its failure sets the runtime's
+    /// exception statics (and returns), so globals may change.
+    pub raises: bool,
 }
 
 impl Effects {
@@ -233,6 +238,8 @@ impl Effects {
             match i {
                 Inst::Store { .. } => e.stores = true,
                 Inst::Call { callee, .. } if !never_returns(callee) => e.calls = true,
+                Inst::Binary { op, .. } if op.can_fail() => e.raises = true,
+                Inst::Unary { op: UnOp::I64NegChk, .. } => e.raises = true,
                 Inst::GlobalSet { global, .. } => {
                     e.globals.insert(*global);
                 }
@@ -249,7 +256,7 @@ impl Effects {
 
     /// Global `g` may be different after the body.
     pub fn writes_global(&self, g: GlobalId) -> bool {
-        self.calls || self.globals.contains(&g)
+        self.calls || self.raises || self.globals.contains(&g)
     }
 }
 
