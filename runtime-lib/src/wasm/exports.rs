@@ -293,6 +293,45 @@ pub extern "C" fn rt_float_rem(a: f64, b: f64, loc: u32) -> f64 {
     ops::float_rem(a, b).unwrap_or_else(|e| fail(e, loc))
 }
 
+/// A float method of one operand (`ruchy_lir::rt::math::UNARY` order), as
+/// the generic method call computes it.
+#[no_mangle]
+pub extern "C" fn rt_math1(op: u32, x: f64) -> f64 {
+    use crate::math;
+    match op {
+        0 => math::sin(x),
+        1 => math::cos(x),
+        2 => math::tan(x),
+        3 => math::atan(x),
+        4 => math::exp(x),
+        5 => math::ln(x),
+        6 => math::log10(x),
+        7 => math::log2(x),
+        8 => math::round(x),
+        9 => math::fract(x),
+        10 => math::signum(x),
+        _ => math::ln(x),
+    }
+}
+
+/// A float method with a float argument (`ruchy_lir::rt::math::BINARY`
+/// order).
+#[no_mangle]
+pub extern "C" fn rt_math2(op: u32, x: f64, y: f64) -> f64 {
+    use crate::math;
+    match op {
+        0 | 1 => math::powf(x, y),
+        2 => math::atan2(x, y),
+        _ => math::log_base(x, y),
+    }
+}
+
+/// `x.powi(n)` (the generic method's `n as i32`).
+#[no_mangle]
+pub extern "C" fn rt_powi(x: f64, n: i64) -> f64 {
+    crate::math::powi(x, n as i32)
+}
+
 /// `a ** b` on dynamic values.
 #[no_mangle]
 pub extern "C" fn rt_pow(a: u32, b: u32, loc: u32) -> u32 {

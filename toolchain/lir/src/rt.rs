@@ -53,6 +53,9 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_dyn_neg", [Ref, I32], Some(Ref), true, fails),
     sig!("rt_dyn_not", [Ref, I32], Some(Ref), true),
     sig!("rt_float_rem", [F64, F64, I32], Some(F64), false, fails),
+    sig!("rt_math1", [I32, F64], Some(F64), false),
+    sig!("rt_math2", [I32, F64, F64], Some(F64), false),
+    sig!("rt_powi", [F64, I64], Some(F64), false),
     sig!("rt_pow", [Ref, Ref, I32], Some(Ref), true, fails),
     sig!("rt_alloc", [I32, I32, I32], Some(Ref), true),
     sig!("rt_array_new", [I32, I32], Some(Ref), true),
@@ -189,6 +192,24 @@ pub mod cast {
             "char" => CHAR,
             _ => return None,
         })
+    }
+}
+
+/// Float methods `rt_math1(op, x)` / `rt_math2(op, x, y)` compute, with the
+/// same functions as the generic method call (`methods/num.rs`), so the
+/// results are the same bits. Names are the Ruchy method names.
+pub mod math {
+    pub const UNARY: &[&str] = &["sin", "cos", "tan", "atan", "exp", "ln", "log10", "log2", "round", "fract", "signum", "log"];
+    pub const BINARY: &[&str] = &["powf", "pow", "atan2", "log"];
+
+    /// The operation code of a float method, `None` for others.
+    pub fn code(name: &str, args: usize) -> Option<i32> {
+        let table = match args {
+            0 => UNARY,
+            1 => BINARY,
+            _ => return None,
+        };
+        table.iter().position(|&n| n == name).map(|i| i as i32)
     }
 }
 

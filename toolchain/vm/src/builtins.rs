@@ -240,15 +240,15 @@ pub fn call_builtin(vm: &mut Vm, idx: u16, args: &[Value]) -> VmResult<Value> {
         Floor => rounding(vm, arg(0), f64::floor)?,
         Ceil => rounding(vm, arg(0), f64::ceil)?,
         Round => rounding(vm, arg(0), f64::round)?,
-        Sin => Value::Float(num(vm, arg(0), "sin")?.sin()),
-        Cos => Value::Float(num(vm, arg(0), "cos")?.cos()),
-        Tan => Value::Float(num(vm, arg(0), "tan")?.tan()),
+        Sin => Value::Float(libm::sin(num(vm, arg(0), "sin")?)),
+        Cos => Value::Float(libm::cos(num(vm, arg(0), "cos")?)),
+        Tan => Value::Float(libm::tan(num(vm, arg(0), "tan")?)),
         Log => {
             let x = num(vm, arg(0), "log")?;
-            Value::Float(if args.len() > 1 { x.log(num(vm, arg(1), "log")?) } else { x.ln() })
+            Value::Float(if args.len() > 1 { libm::log(x) / libm::log(num(vm, arg(1), "log")?) } else { libm::log(x) })
         }
-        Log10 => Value::Float(num(vm, arg(0), "log10")?.log10()),
-        Exp => Value::Float(num(vm, arg(0), "exp")?.exp()),
+        Log10 => Value::Float(libm::log10(num(vm, arg(0), "log10")?)),
+        Exp => Value::Float(libm::exp(num(vm, arg(0), "exp")?)),
         Input => {
             if let Some(p) = args.first() {
                 let s = vm.fmt().to_string(*p, Mode::Raw);
@@ -473,19 +473,19 @@ fn number_method(vm: &mut Vm, recv: Value, name: &str, args: &[Value]) -> VmResu
         ("abs", Value::Int(n)) => Value::Int(n.checked_abs().ok_or_else(|| Fail::msg("Runtime error: Integer overflow in abs"))?),
         ("abs", _) => Value::Float(f.abs()),
         ("pow", Value::Int(_)) => ops::pow(vm, recv, arg(0))?,
-        ("pow" | "powf", _) => Value::Float(f.powf(num(vm, arg(0), name)?)),
+        ("pow" | "powf", _) => Value::Float(libm::pow(f, num(vm, arg(0), name)?)),
         ("powi", _) => Value::Float(f.powi(int_arg(vm, arg(0))? as i32)),
         ("sqrt", _) => Value::Float(f.sqrt()),
-        ("sin", _) => Value::Float(f.sin()),
-        ("cos", _) => Value::Float(f.cos()),
-        ("tan", _) => Value::Float(f.tan()),
-        ("atan", _) => Value::Float(f.atan()),
-        ("atan2", _) => Value::Float(f.atan2(num(vm, arg(0), name)?)),
-        ("exp", _) => Value::Float(f.exp()),
-        ("ln", _) => Value::Float(f.ln()),
-        ("log", _) => Value::Float(if args.is_empty() { f.ln() } else { f.log(num(vm, arg(0), name)?) }),
-        ("log10", _) => Value::Float(f.log10()),
-        ("log2", _) => Value::Float(f.log2()),
+        ("sin", _) => Value::Float(libm::sin(f)),
+        ("cos", _) => Value::Float(libm::cos(f)),
+        ("tan", _) => Value::Float(libm::tan(f)),
+        ("atan", _) => Value::Float(libm::atan(f)),
+        ("atan2", _) => Value::Float(libm::atan2(f, num(vm, arg(0), name)?)),
+        ("exp", _) => Value::Float(libm::exp(f)),
+        ("ln", _) => Value::Float(libm::log(f)),
+        ("log", _) => Value::Float(if args.is_empty() { libm::log(f) } else { libm::log(f) / libm::log(num(vm, arg(0), name)?) }),
+        ("log10", _) => Value::Float(libm::log10(f)),
+        ("log2", _) => Value::Float(libm::log2(f)),
         ("round", Value::Float(x)) => Value::Float(x.round()),
         ("floor", Value::Float(x)) => Value::Float(x.floor()),
         ("ceil", Value::Float(x)) => Value::Float(x.ceil()),

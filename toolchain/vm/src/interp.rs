@@ -1344,8 +1344,8 @@ impl<'m> Vm<'m> {
             (Intrinsic::Floor, Value::Float(f)) => Some(Value::Float(f.floor())),
             (Intrinsic::Ceil, Value::Float(f)) => Some(Value::Float(f.ceil())),
             (Intrinsic::Round, Value::Float(f)) => Some(Value::Float(f.round())),
-            (Intrinsic::Sin, Value::Float(f)) => Some(Value::Float(f.sin())),
-            (Intrinsic::Cos, Value::Float(f)) => Some(Value::Float(f.cos())),
+            (Intrinsic::Sin, Value::Float(f)) => Some(Value::Float(libm::sin(f))),
+            (Intrinsic::Cos, Value::Float(f)) => Some(Value::Float(libm::cos(f))),
             (Intrinsic::Len, Value::Obj(r)) => match self.heap.get(r) {
                 Obj::Array(a) => Some(Value::Int(a.len() as i64)),
                 // Byte length, as `string_method` computes it.

@@ -141,10 +141,10 @@ pub fn pow(vm: &mut Vm, x: Value, y: Value) -> VmResult<Value> {
             let r = u32::try_from(b).ok().and_then(|e| a.checked_pow(e));
             Ok(match r {
                 Some(v) => Value::Int(v),
-                None => Value::Float((a as f64).powf(b as f64)),
+                None => Value::Float(libm::pow(a as f64, b as f64)),
             })
         }
-        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => Ok(Value::Float(as_f64(x).powf(as_f64(y)))),
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => Ok(Value::Float(libm::pow(as_f64(x), as_f64(y)))),
         _ => Err(Fail::msg(format!("Type error: Cannot raise {} to {}", vm.type_name(x), vm.type_name(y)))),
     }
 }

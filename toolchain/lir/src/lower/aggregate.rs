@@ -561,6 +561,11 @@ impl<'a> FnLower<'_, 'a> {
                 let n = self.call_rt_value("rt_len", vec![o, loc]);
                 return self.coerce(n, &hir::Ty::Int, &e.ty, e.span);
             }
+            (_, hir::Ty::Float, _) if self.float_method(name, args).is_some() => {
+                let x = self.expr(recv);
+                let r = self.float_method(name, args).map(|k| self.float_method_value(k, x, args, e.span));
+                return self.coerce(r.unwrap_or(x), &hir::Ty::Float, &e.ty, e.span);
+            }
             ("push", hir::Ty::Array(elem), 1) => {
                 let elem = (**elem).clone();
                 let o = self.place_unique(recv);
@@ -573,6 +578,43 @@ impl<'a> FnLower<'_, 'a> {
             _ => {}
         }
         self.generic_method(recv, name, args, e)
+    }
+
+    /// How a float method with these arguments is computed without the
+    /// generic dispatcher (boxing, an argument array, a by-name lookup): a
+    /// wasm instruction, or a math function of the runtime called directly.
+    fn float_method(&self, name: &str, args: &[hir::Expr]) -> Option<FloatMethod> {
+        let arg_ty = args.first().map(|a| &a.ty);
+        Some(match (name, arg_ty) {
+            ("sqrt", None) => FloatMethod::Inst(UnOp::F64Sqrt),
+            ("abs", None) => FloatMethod::Inst(UnOp::F64Abs),
+            ("floor", None) => FloatMethod::Inst(UnOp::F64Floor),
+            ("ceil", None) => FloatMethod::Inst(UnOp::F64Ceil),
+            ("trunc", None) => FloatMethod::Inst(UnOp::F64Trunc),
+            ("powi", Some(hir::Ty::Int)) => FloatMethod::Powi,
+            (_, None) => FloatMethod::Math1(rt::math::code(name, 0)?),
+            (_, Some(hir::Ty::Float)) => FloatMethod::Math2(rt::math::code(name, 1)?),
+            _ => return None,
+        })
+    }
+
+    fn float_method_value(&mut self, k: FloatMethod, x: VarId, args: &'a [hir::Expr], span: Span) -> VarId {
+        match k {
+            FloatMethod::Inst(op) => self.unary(op, x, span),
+            FloatMethod::Math1(code) => {
+                let c = self.konst(Lit::I32(code));
+                self.call_rt_value("rt_math1", vec![c, x])
+            }
+            FloatMethod::Math2(code) => {
+                let y = self.expr(&args[0]);
+                let c = self.konst(Lit::I32(code));
+                self.call_rt_value("rt_math2", vec![c, x, y])
+            }
+            FloatMethod::Powi => {
+                let n = self.expr(&args[0]);
+                self.call_rt_value("rt_powi", vec![x, n])
+            }
+        }
     }
 
     /// A user method, dispatched statically: the receiver is the first
@@ -774,4 +816,13 @@ fn field_ty(p: &hir::Program, def: hir::StructId, fi: usize) -> hir::Ty {
         hir::Ty::Unknown => hir::Ty::Dyn,
         t => t.clone(),
     }
+}
+
+/// See [`FnLower::float_method`].
+#[derive(Clone, Copy)]
+enum FloatMethod {
+    Inst(UnOp),
+    Math1(i32),
+    Math2(i32),
+    Powi,
 }
