@@ -289,6 +289,25 @@ REPORT="$WASM_DIR/report.md"
   echo "| program | collections | max pause ms | total pause ms | peak memory MB | |"
   echo "|---|---:|---:|---:|---:|---|"
   printf '%s\n' "${GC_ROWS[@]}"
+  echo
+  echo "Optimisation passes at -O$OPT, summed over the programs that built (from each \`ruchy-wasm build\` summary): the change in LIR instructions each pass made (negative = fewer) and what else it did."
+  echo
+  echo "| pass | instructions | effects |"
+  echo "|---|---:|---|"
+  cat "$OUT"/logs/*.build.log 2>/dev/null | awk '
+    /^  -O[0-9s]+ instructions: / { before += $3; after += $5 }
+    /^  [a-z_]+ +[-+][0-9]+/ {
+      pass = $1; if (!(pass in delta)) order[n++] = pass; delta[pass] += $2
+      if (match($0, /\((.*)\)/)) {
+        k = split(substr($0, RSTART + 1, RLENGTH - 2), parts, ", ")
+        for (i = 1; i <= k; i++) { num = parts[i] + 0; what = parts[i]; sub(/^[0-9]+ /, "", what); key = pass SUBSEP what
+          if (!(key in eff)) { kinds[pass] = kinds[pass] (kinds[pass] == "" ? "" : SUBSEP) what }; eff[key] += num } } }
+    END {
+      for (i = 0; i < n; i++) { p = order[i]; text = ""
+        m = split(kinds[p], w, SUBSEP)
+        for (j = 1; j <= m; j++) text = text (j > 1 ? ", " : "") eff[p SUBSEP w[j]] " " w[j]
+        printf "| %s | %+d | %s |\n", p, delta[p], text }
+      printf "| **all** | %d → %d | |\n", before, after }'
   if [ "${#NOTES[@]}" -gt 0 ]; then
     echo
     echo "Notes:"

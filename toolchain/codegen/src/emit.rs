@@ -266,7 +266,19 @@ impl FnCx<'_> {
     /// test lowering put after the operator, so what follows the check must
     /// not trap.
     fn fail_if(&self, b: &mut InstrSeqBuilder, msg: u32, loc: Loc) {
-        b.if_else(None, |t| self.report(t, msg, loc), |_| {});
+        b.if_else(
+            None,
+            |t| {
+                self.report(t, msg, loc);
+                // Outside code a `try` can reach, the report never returns;
+                // saying so keeps the joined fast path tight (mandelbrot's
+                // loop runs in half the time).
+                if !self.f.catchable {
+                    t.unreachable();
+                }
+            },
+            |_| {},
+        );
     }
 
     fn unary(&self, b: &mut InstrSeqBuilder, op: UnOp, loc: Loc) {
@@ -327,7 +339,35 @@ impl FnCx<'_> {
                 return;
             }
             BinOp::I64MulChk => {
-                b.local_get(x).local_get(y).i32_const(loc.packed()).call(self.cx.mul_checked);
+                // Inline fast path: operands that both fit in 32 bits cannot
+                // overflow; otherwise the helper does the full check.
+                b.local_get(x).local_get(y).binop(W::I64Mul).local_set(r);
+                let fits = |s: &mut InstrSeqBuilder, v: LocalId| {
+                    s.local_get(v).i64_const(1 << 31).binop(W::I64Add).i64_const(1 << 32).binop(W::I64LtU);
+                };
+                fits(b, x);
+                fits(b, y);
+                b.binop(W::I32And).unop(U::I32Eqz);
+                b.if_else(None, |t| {
+                    t.local_get(x).local_get(y).i32_const(loc.packed()).call(self.cx.mul_checked).local_set(r);
+                }, |_| {});
+                b.local_get(r);
+                return;
+            }
+            BinOp::I64DivChk if !self.f.catchable => {
+                b.local_get(y).unop(U::I64Eqz);
+                self.fail_if(b, m.div_zero, loc);
+                b.local_get(x).i64_const(i64::MIN).binop(W::I64Eq);
+                b.local_get(y).i64_const(-1).binop(W::I64Eq).binop(W::I32And);
+                self.fail_if(b, m.div, loc);
+                b.local_get(x).local_get(y).binop(W::I64DivS);
+                return;
+            }
+            BinOp::I64RemChk if !self.f.catchable => {
+                // wasm's rem_s gives 0 for MIN % -1, like Rust's wrapping_rem.
+                b.local_get(y).unop(U::I64Eqz);
+                self.fail_if(b, m.div_zero, loc);
+                b.local_get(x).local_get(y).binop(W::I64RemS);
                 return;
             }
             BinOp::I64DivChk => {
@@ -349,7 +389,6 @@ impl FnCx<'_> {
                 return;
             }
             BinOp::I64RemChk => {
-                // wasm's rem_s gives 0 for MIN % -1, like Rust's wrapping_rem.
                 let [_, d, _] = self.t64;
                 b.local_get(y).local_set(d);
                 b.local_get(y).unop(U::I64Eqz);

@@ -301,6 +301,11 @@ pub struct Func {
     pub body: Vec<Inst>,
     /// Shadow-stack slots this function's frame needs (set by `roots`).
     pub frame_slots: u32,
+    /// A `try` can reach this function: a failed checked operator raises
+    /// and its code goes on (to the pending test after it) instead of
+    /// ending there. Code generation needs to know because a failure path
+    /// that cannot return lets the engine keep the fast path tight.
+    pub catchable: bool,
 }
 
 impl Func {

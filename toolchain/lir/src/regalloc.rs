@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     fn func(vars: &[Ty], params: &[VarId], body: Vec<Inst>) -> Func {
-        Func { name: "f".into(), params: params.to_vec(), ret: Ty::I64, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0 }
+        Func { name: "f".into(), params: params.to_vec(), ret: Ty::I64, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0, catchable: false }
     }
 
     fn add(dst: VarId, a: VarId, b: VarId) -> Inst {

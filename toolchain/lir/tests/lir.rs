@@ -20,6 +20,7 @@ fn func(vars: &[Ty], params: &[VarId], ret: Ty, body: Vec<Inst>) -> Func {
         vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(),
         body,
         frame_slots: 0,
+        catchable: false,
     }
 }
 

@@ -312,7 +312,7 @@ fn print_after_captures_the_listing_after_each_run_of_the_pass() {
         let (_, report) = ruchy_lir::compile_with(&hir, src, "t.ruchy", &opts).unwrap();
         assert!(report.printed.starts_with(&format!(";; after {name}\n")), "{}", report.printed);
     }
-    assert_eq!(passes::print_after_names(), ["lower", "inline", "const_fold", "copy_prop", "licm", "cse", "range", "dce", "roots"]);
+    assert_eq!(passes::print_after_names(), ["lower", "inline", "const_fold", "copy_prop", "licm", "cse", "range", "peephole", "dce", "roots"]);
 }
 
 #[test]
@@ -339,7 +339,7 @@ fn opt_levels_parse() {
 // ----- the verifier's definite-assignment rules ---------------------------------
 
 fn func(vars: &[Ty], params: &[VarId], body: Vec<Inst>) -> Module {
-    let f = Func { name: "f".into(), params: params.to_vec(), ret: Ty::I64, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0 };
+    let f = Func { name: "f".into(), params: params.to_vec(), ret: Ty::I64, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0, catchable: false };
     support::gen::module_of(f, vec![])
 }
 

@@ -409,6 +409,7 @@ impl<'a> FnLower<'_, 'a> {
         self.f.ret = Ty::Ref;
         self.f.params = vec![];
         self.catchable = false;
+        self.f.catchable = false;
         // Every `try` has been left; errors from here on end the program.
         let depth = self.try_depth();
         let zero = self.konst(Lit::I32(0));

@@ -158,8 +158,8 @@ struct FnLower<'m, 'a> {
 impl<'m, 'a> FnLower<'m, 'a> {
     fn new(m: &'m mut ModLower<'a>, id: FuncId) -> Self {
         let hf = &m.program.funcs[id as usize];
-        let f = Func { name: hf.name.clone(), params: vec![], ret: rep(&hf.ret_ty), vars: vec![], body: vec![], frame_slots: 0 };
         let catchable = m.catchable[id as usize];
+        let f = Func { name: hf.name.clone(), params: vec![], ret: rep(&hf.ret_ty), vars: vec![], body: vec![], frame_slots: 0, catchable };
         FnLower { m, hf, f, locals: vec![None; hf.locals.len()], code: vec![vec![]], labels: vec![], env: None, handlers: vec![], tries: vec![], catchable, pending_tested: false }
     }
 

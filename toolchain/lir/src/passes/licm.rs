@@ -43,7 +43,7 @@
 //! operand, live at `L`'s start already (rule 4), is live at no point where
 //! it was not, since any path reaching the new place continues into `L`.
 
-use super::util::{count, is_pure_total, loop_defined_ins, loop_live_ins, Effects};
+use super::util::{constant_vars, count, is_pure_total, loop_defined_ins, loop_live_ins, Effects};
 use super::{ModuleView, Pass};
 use crate::ir::*;
 use crate::liveness::VarSet;
@@ -71,27 +71,6 @@ pub fn run(f: &mut Func, _m: &ModuleView) -> bool {
         changed = true;
     }
     changed
-}
-
-/// By variable: the constant that is its only definition in the function
-/// (none for parameters).
-fn constant_vars(f: &Func) -> Vec<Option<Lit>> {
-    // Per variable: not defined yet, defined once by a constant, or other.
-    let mut defs: Vec<(u32, Option<Lit>)> = vec![(0, None); f.vars.len()];
-    for &p in &f.params {
-        defs[p as usize].0 = 2;
-    }
-    walk(&f.body, &mut |i| {
-        if let Some(d) = def(i) {
-            let e = &mut defs[d as usize];
-            e.0 += 1;
-            e.1 = match i {
-                Inst::Const { lit, .. } => Some(*lit),
-                _ => None,
-            };
-        }
-    });
-    defs.into_iter().map(|(n, l)| if n == 1 { l } else { None }).collect()
 }
 
 struct Sweep<'a> {

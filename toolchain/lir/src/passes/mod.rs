@@ -20,6 +20,7 @@ pub mod dce;
 pub mod eval;
 pub mod inline;
 pub mod licm;
+pub mod peephole;
 pub mod range;
 pub mod util;
 
@@ -53,8 +54,10 @@ pub struct Pass {
 /// common-subexpression elimination turns recomputations (such as an
 /// array's length reloaded in a loop that cannot change it) into copies;
 /// range analysis then removes the overflow and bounds checks the facts
-/// decide; dead-code elimination removes what the others left unused.
-pub const PASSES: &[Pass] = &[inline::PASS, const_fold::PASS, copy_prop::PASS, licm::PASS, cse::PASS, range::PASS, dce::PASS];
+/// decide; the peephole pass turns checked division and remainder by
+/// constant powers of two into shifts; dead-code elimination removes what
+/// the others left unused.
+pub const PASSES: &[Pass] = &[inline::PASS, const_fold::PASS, copy_prop::PASS, licm::PASS, cse::PASS, range::PASS, peephole::PASS, dce::PASS];
 
 /// The names accepted by `--print-after`: every pass, plus `lower` (before
 /// optimisation) and `roots` (the final code).
@@ -229,6 +232,7 @@ impl OptReport {
                 (c.computations, "computations removed"),
                 (c.overflow_checks, "overflow checks removed"),
                 (c.bounds_checks, "bounds checks removed"),
+                (c.divisions, "checked divisions removed"),
             ] {
                 if n > 0 {
                     notes.push(format!("{n} {what}"));

@@ -38,6 +38,9 @@ pub struct Census {
     pub overflow_checks: i64,
     /// Array bounds checks (calls of `rt_index_error`).
     pub bounds_checks: i64,
+    /// Checked `i64` divisions and remainders (`i64.div_s`/`rem_s` and
+    /// their zero and overflow tests).
+    pub divisions: i64,
 }
 
 impl Census {
@@ -53,6 +56,7 @@ impl Census {
                     Inst::Binary { op: BinOp::I64AddChk | BinOp::I64SubChk | BinOp::I64MulChk, .. } | Inst::Unary { op: UnOp::I64NegChk, .. } => {
                         c.overflow_checks += 1
                     }
+                    Inst::Binary { op: BinOp::I64DivChk | BinOp::I64RemChk, .. } => c.divisions += 1,
                     _ => {}
                 }
                 match i {
@@ -82,6 +86,7 @@ impl Census {
             calls: self.calls + sign * o.calls,
             overflow_checks: self.overflow_checks + sign * o.overflow_checks,
             bounds_checks: self.bounds_checks + sign * o.bounds_checks,
+            divisions: self.divisions + sign * o.divisions,
         }
     }
 }
@@ -188,6 +193,27 @@ pub fn rename_vars(body: &mut [Inst], map: &impl Fn(VarId) -> VarId) {
             rename_vars(b, map);
         }
     }
+}
+
+/// By variable: the constant that is its only definition in the function
+/// (none for parameters).
+pub fn constant_vars(f: &Func) -> Vec<Option<Lit>> {
+    // Per variable: not defined yet, defined once by a constant, or other.
+    let mut defs: Vec<(u32, Option<Lit>)> = vec![(0, None); f.vars.len()];
+    for &p in &f.params {
+        defs[p as usize].0 = 2;
+    }
+    walk(&f.body, &mut |i| {
+        if let Some(d) = def(i) {
+            let e = &mut defs[d as usize];
+            e.0 += 1;
+            e.1 = match i {
+                Inst::Const { lit, .. } => Some(*lit),
+                _ => None,
+            };
+        }
+    });
+    defs.into_iter().map(|(n, l)| if n == 1 { l } else { None }).collect()
 }
 
 /// True for calls of the runtime's error reporters in code no `try` can
@@ -513,7 +539,7 @@ pub mod testing {
     use crate::ir::*;
 
     pub fn func(vars: &[Ty], params: &[VarId], ret: Ty, body: Vec<Inst>) -> Func {
-        Func { name: "f".into(), params: params.to_vec(), ret, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0 }
+        Func { name: "f".into(), params: params.to_vec(), ret, vars: vars.iter().map(|&ty| Var { ty, name: None }).collect(), body, frame_slots: 0, catchable: false }
     }
 
     /// A module of `funcs` (entry: the first) with one static string. The

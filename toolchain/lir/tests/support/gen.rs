@@ -91,6 +91,12 @@ fn ref_var() -> VarId {
     N_I64 + N_I32 + N_F64 + MAX_LOOPS
 }
 
+/// An `i64` set once, to a constant, at the start (the peephole pass's
+/// divisors and factors).
+fn constant_operand() -> VarId {
+    ref_var() + 1
+}
+
 pub fn module(rng: &mut Rng) -> Module {
     let helpers = rng.below(MAX_HELPERS as usize + 1) as u32;
     // Helpers first (each may call those with smaller ids, helper 1 also
@@ -141,7 +147,7 @@ fn tiny(rng: &mut Rng, me: FuncId) -> Func {
         ]);
     }
     body.push(Inst::Return(Some(2)));
-    Func { name: format!("h{me}"), params: vec![0, 1], ret: Ty::I64, vars, body, frame_slots: 0 }
+    Func { name: format!("h{me}"), params: vec![0, 1], ret: Ty::I64, vars, body, frame_slots: 0, catchable: false }
 }
 
 /// Function `me` with `params` `i64` parameters (the first variables).
@@ -153,6 +159,7 @@ fn function(rng: &mut Rng, me: FuncId, callees: Vec<FuncId>, recursive: bool, bu
     add(Ty::F64, N_F64);
     add(Ty::I64, MAX_LOOPS);
     add(Ty::Ref, 1);
+    add(Ty::I64, 1);
     let mut callees = callees;
     if recursive {
         callees.push(me);
@@ -169,7 +176,7 @@ fn function(rng: &mut Rng, me: FuncId, callees: Vec<FuncId>, recursive: bool, bu
     }
     body.push(Inst::Return(Some(i64_var(g.rng.below(N_I64 as usize) as u32))));
     let name = if me == 0 { "f".to_string() } else { format!("h{me}") };
-    Func { name, params: (0..params).map(i64_var).collect(), ret: Ty::I64, vars, body, frame_slots: 0 }
+    Func { name, params: (0..params).map(i64_var).collect(), ret: Ty::I64, vars, body, frame_slots: 0, catchable: false }
 }
 
 /// A module whose only function is `f`; the fields besides functions and
@@ -190,7 +197,8 @@ pub fn module_of(f: Func, statics: Vec<Static>) -> Module {
 impl Gen<'_> {
     fn initialisers(&mut self, params: u32) -> Vec<Inst> {
         let r = if self.rng.chance(50) { Lit::Null } else { Lit::Static(0) };
-        let mut out = vec![Inst::Const { dst: ref_var(), lit: r }];
+        let k = self.rng.pick(&[2, 4, 8, 1 << 20, 1 << 62, 1, -1, 0, 3, -4]);
+        let mut out = vec![Inst::Const { dst: ref_var(), lit: r }, Inst::Const { dst: constant_operand(), lit: Lit::I64(k) }];
         // Helpers leave fewer variables undefined: every function of a
         // module must verify for it to be tested.
         let p = if self.me == 0 { 75 } else { 95 };
@@ -439,7 +447,8 @@ impl Gen<'_> {
         ]);
         let (operand, result) = op.types();
         let loc = self.loc();
-        Inst::Binary { dst: self.var(result), op, a: self.var(operand), b: self.var(operand), loc }
+        let b = if matches!(op, I64DivChk | I64RemChk | I64MulChk) && self.rng.chance(50) { constant_operand() } else { self.var(operand) };
+        Inst::Binary { dst: self.var(result), op, a: self.var(operand), b, loc }
     }
 
     fn unary(&mut self) -> Inst {
