@@ -15,8 +15,10 @@
 //! chunks left empty and dead large objects return their pages.
 //!
 //! A collection runs when the bytes allocated since the last one exceed
-//! max(1 MiB, live bytes after the last one), so the heap grows to about
-//! twice the live data and collection work stays proportional to allocation.
+//! max(1 MiB, twice the live bytes after the last one), so the heap grows to
+//! about three times the live data and collection work stays proportional to
+//! allocation (binary-trees: half the collections, and half the total pause,
+//! of the once-the-live-data threshold, for a third more memory).
 //! Only allocation of GC objects collects; raw allocations never do.
 //!
 //! Every collection is recorded in a [`GcLog`]: its start and pause (from
@@ -122,7 +124,7 @@ impl GcState {
 
     /// Whether enough has been allocated to collect.
     pub fn due(&self) -> bool {
-        self.since > MIN_THRESHOLD.max(self.stats.live_bytes)
+        self.since > MIN_THRESHOLD.max(2 * self.stats.live_bytes)
     }
 
     /// Counts `bytes` of new allocation towards the next collection.

@@ -62,6 +62,12 @@ pub extern "C" fn rt_index(obj: u32, idx: u32, loc: u32) -> u32 {
     check(places::index(&mut WasmEnv, obj, idx), loc)
 }
 
+/// `rt_index` with an int index, which then needs no box.
+#[no_mangle]
+pub extern "C" fn rt_index_int(obj: u32, idx: i64, loc: u32) -> u32 {
+    check(places::index_val(&mut WasmEnv, obj, Val::Int(idx)), loc)
+}
+
 #[no_mangle]
 pub extern "C" fn rt_set_index(obj: u32, idx: u32, v: u32, loc: u32) {
     check(places::set_index(&mut WasmEnv, obj, idx, v), loc)

@@ -66,6 +66,11 @@ pub struct UnitObject {
     kinds: u64,
 }
 
+/// Lowest heap address (`Heap::heap_start`): nil and static objects lie
+/// below it. Generated code reads it to mark objects shared inline.
+#[no_mangle]
+pub static mut RT_HEAP_START: u32 = 0;
+
 /// The `None` the runtime's own Options use (`get`, `pop`, `find`, …).
 static RT_NONE: UnitObject = UnitObject { meta: meta(VARIANT, OPTION_ENUM), len: 0, aux: 0, reserved: 0, kinds: 0 };
 
@@ -96,6 +101,7 @@ fn with_heap<R>(f: impl FnOnce(&mut Heap) -> R) -> R {
             heap.set_bool_objects((&raw const RT_FALSE) as u32, (&raw const RT_TRUE) as u32);
             heap.set_none_object((&raw const RT_NONE) as u32);
             heap.set_clock(wasi::now_ns);
+            RT_HEAP_START = heap.heap_start();
         }
         let result = f(heap);
         HEAP_BUSY = false;

@@ -64,6 +64,7 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_make_unique", [Ref], Some(Ref), true),
     sig!("rt_array_make_unique", [Ref], Some(Ref), true),
     sig!("rt_index", [Ref, Ref, I32], Some(Ref), true, fails),
+    sig!("rt_index_int", [Ref, I64, I32], Some(Ref), true, fails),
     sig!("rt_set_index", [Ref, Ref, Ref, I32], None, true, fails),
     sig!("rt_get_field", [Ref, Ref, I32], Some(Ref), true, fails),
     sig!("rt_set_field", [Ref, Ref, Ref, I32], None, true, fails),

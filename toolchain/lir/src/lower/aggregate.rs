@@ -47,7 +47,7 @@ impl<'a> FnLower<'_, 'a> {
     pub(super) fn expr_kept(&mut self, e: &'a hir::Expr, to: &hir::Ty) -> VarId {
         let v = self.expr_as(e, to);
         if needs_share(e) && self.f.ty(v) == Ty::Ref {
-            self.call_rt("rt_share", vec![v]);
+            self.share(v);
         }
         v
     }
@@ -87,13 +87,23 @@ impl<'a> FnLower<'_, 'a> {
     /// An array literal built as a value of array type `ty`.
     pub(super) fn array_lit_as(&mut self, items: &'a [hir::Expr], ty: &hir::Ty) -> VarId {
         let elem = elem_ty(ty);
+        // The elements first, in order; then an array with room for exactly
+        // them, filled by plain stores (its data block is new and untraced
+        // until the length says the slots hold something).
+        // The values stay references until after the allocation, so the
+        // roots pass keeps them alive across it.
+        let values: Vec<VarId> = items.iter().map(|it| self.expr_kept(it, &elem)).collect();
         let kind = self.konst(Lit::I32(slot_kind(&elem) as i32));
         let cap = self.konst(Lit::I32(items.len() as i32));
         let arr = self.call_rt_value("rt_array_new", vec![kind, cap]);
-        for it in items {
-            let v = self.expr_kept(it, &elem);
-            let bits = self.to_bits(v, it.span);
-            self.call_rt("rt_array_push", vec![arr, bits]);
+        if !values.is_empty() {
+            let data = self.load(Ty::I32, arr, l::ARRAY_DATA);
+            for (i, (v, it)) in values.into_iter().zip(items).enumerate() {
+                let b = self.to_bits(v, it.span);
+                self.emit(Inst::Store { mem: Mem::I64, addr: data, offset: i as u32 * l::SLOT_SIZE, value: b });
+            }
+            let n = self.konst(Lit::I32(items.len() as i32));
+            self.emit(Inst::Store { mem: Mem::I32, addr: arr, offset: l::LEN, value: n });
         }
         arr
     }
@@ -114,7 +124,7 @@ impl<'a> FnLower<'_, 'a> {
             return self.simd_fill(slot_kind(&elem), n, bits, e.span);
         }
         if self.f.ty(v) == Ty::Ref {
-            self.call_rt("rt_share", vec![v]);
+            self.share(v);
         }
         let kind = self.konst(Lit::I32(slot_kind(&elem) as i32));
         let none = self.konst(Lit::I32(0));
@@ -191,7 +201,7 @@ impl<'a> FnLower<'_, 'a> {
                     (Some((b, bx)), _) => {
                         let v = self.struct_field(*b, &bx.ty, def, fi, ty, span);
                         if self.f.ty(v) == Ty::Ref {
-                            self.call_rt("rt_share", vec![v]);
+                            self.share(v);
                         }
                         v
                     }
@@ -324,8 +334,12 @@ impl<'a> FnLower<'_, 'a> {
             return self.coerce(v, &elem, &e.ty, e.span);
         }
         let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
-        let i = self.coerce(i, &idx.ty, &hir::Ty::Dyn, idx.span);
         let loc = self.loc_const(e.span);
+        if idx.ty == hir::Ty::Int {
+            let v = self.call_rt_value("rt_index_int", vec![o, i, loc]);
+            return self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span);
+        }
+        let i = self.coerce(i, &idx.ty, &hir::Ty::Dyn, idx.span);
         let v = self.call_rt_value("rt_index", vec![o, i, loc]);
         self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
     }

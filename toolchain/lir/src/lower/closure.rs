@@ -105,7 +105,7 @@ impl<'a> FnLower<'_, 'a> {
         let cell = self.capture_cell(i);
         let v = self.compound(op, |s| s.cell_read(cell, &hir::Ty::Dyn, span), &hir::Ty::Dyn, value, span);
         let v = if op.is_none() && super::aggregate::needs_share(value) && self.f.ty(v) == Ty::Ref {
-            self.call_rt("rt_share", vec![v]);
+            self.share(v);
             v
         } else {
             v

@@ -111,14 +111,16 @@ fn has_early_exit(e: &hir::Expr) -> bool {
     found
 }
 
+/// Whether runtime static `name` is part of the exception state (a program
+/// that uses any of it gets the `<uncaught>` reporter).
+pub fn is_exception_state(name: &str) -> bool {
+    name.starts_with("RT_EXC_") || name == "RT_TRY_DEPTH"
+}
+
 impl<'a> FnLower<'_, 'a> {
     fn exception_global(&mut self, name: &'static str) -> GlobalId {
-        if let Some(i) = self.m.exception_globals.iter().position(|(n, _)| *n == name) {
-            return self.m.exception_globals[i].1;
-        }
-        let id = (self.m.program.globals.len() + self.m.exception_globals.len()) as GlobalId;
-        self.m.exception_globals.push((name, id));
-        id
+        debug_assert!(is_exception_state(name));
+        self.runtime_static(name)
     }
 
     pub(super) fn pending_flag(&mut self) -> GlobalId {
@@ -393,7 +395,7 @@ impl<'a> FnLower<'_, 'a> {
         let result = self.var(Ty::Ref);
         let payload = self.nested(Label::Other, |s| {
             s.emit(Inst::Load { dst: result, mem: Mem::Ref, addr: v, offset: l::field_offset(0) });
-            s.call_rt("rt_share", vec![result]);
+            s.share(result);
         });
         let plain = vec![Inst::Copy { dst: result, src: v }];
         self.emit(Inst::If { cond: wrapped, then: payload, else_: plain });

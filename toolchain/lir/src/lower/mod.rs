@@ -19,6 +19,7 @@ mod simd;
 
 use crate::ir::*;
 use crate::rt;
+use ruchy_runtime_layout as l;
 use ruchy_hir::{self as hir, Builtin, Const, ExprKind as E, PatKind, Stmt};
 use ruchy_syntax::ast::{BinOp as HBin, FormatSpec, UnOp as HUn};
 use ruchy_syntax::{Diagnostic, LineIndex, Span};
@@ -36,7 +37,7 @@ pub fn rep(t: &hir::Ty) -> Ty {
 
 /// Lowers a checked program. `src` and `file` give runtime error locations.
 pub fn lower(program: &hir::Program, src: &str, file: &str, simd: bool) -> Result<Module, Vec<Diagnostic>> {
-    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![], exception_globals: vec![], may_throw: exceptions::may_throw(program), catchable: exceptions::catchable(program), global_ready: ready_globals(program), simd };
+    let mut m = ModLower { program, src, lines: LineIndex::new(src), statics: vec![], static_ids: HashMap::new(), errors: vec![], entries: vec![], runtime_statics: vec![], may_throw: exceptions::may_throw(program), catchable: exceptions::catchable(program), global_ready: ready_globals(program), simd };
     let mut globals: Vec<Global> = program.globals.iter().map(|g| Global { name: g.name.clone(), ty: rep(&g.ty), kind: GlobalKind::Program }).collect();
     let mut funcs: Vec<Func> = (0..program.funcs.len()).map(|i| FnLower::new(&mut m, i as u32).lower()).collect();
     // Closure entry points requested while lowering, in request order.
@@ -46,13 +47,13 @@ pub fn lower(program: &hir::Program, src: &str, file: &str, simd: bool) -> Resul
         funcs.push(FnLower::new(&mut m, target).entry_point(target));
     }
     // Exception state, when anything throws.
-    let uncaught = (!m.exception_globals.is_empty()).then(|| {
+    let uncaught = m.runtime_statics.iter().any(|(n, _)| exceptions::is_exception_state(n)).then(|| {
         let f = FnLower::new(&mut m, program.entry).uncaught(program.funcs[program.entry as usize].span);
         funcs.push(f);
         (funcs.len() - 1) as FuncId
     });
     let mut pending = None;
-    for (name, id) in &m.exception_globals {
+    for (name, id) in &m.runtime_statics {
         debug_assert_eq!(*id as usize, globals.len());
         let ty = if *name == "RT_EXC_VALUE" { Ty::Ref } else { Ty::I32 };
         globals.push(Global { name: name.to_string(), ty, kind: GlobalKind::RuntimeStatic(name) });
@@ -88,9 +89,9 @@ struct ModLower<'a> {
     /// HIR functions that need a closure entry point, in the order their
     /// entry points are appended after the HIR functions.
     entries: Vec<hir::FuncId>,
-    /// Runtime statics of the exception state in use, with the global ids
-    /// they get after the program's globals.
-    exception_globals: Vec<(&'static str, GlobalId)>,
+    /// Runtime statics in use (the exception state, `RT_HEAP_START`), with
+    /// the global ids they get after the program's globals.
+    runtime_statics: Vec<(&'static str, GlobalId)>,
     /// Per HIR function: whether a call of it may throw.
     may_throw: Vec<bool>,
     /// Per HIR function: whether a `try` can reach it (its runtime errors
@@ -226,6 +227,46 @@ impl<'m, 'a> FnLower<'m, 'a> {
         let v = (self.f.vars.len() - 1) as VarId;
         self.locals[id as usize] = Some(v);
         v
+    }
+
+    /// The global id of the runtime's exported `u32` static `name`.
+    fn runtime_static(&mut self, name: &'static str) -> GlobalId {
+        if let Some(i) = self.m.runtime_statics.iter().position(|(n, _)| *n == name) {
+            return self.m.runtime_statics[i].1;
+        }
+        let id = (self.m.program.globals.len() + self.m.runtime_statics.len()) as GlobalId;
+        self.m.runtime_statics.push((name, id));
+        id
+    }
+
+    /// Marks `v` shared (copy-on-write), inline: the runtime's
+    /// `value::share` sets the shared bit of heap objects other than boxes.
+    /// Nil and static objects lie below `RT_HEAP_START`.
+    fn share(&mut self, v: VarId) {
+        let g = self.runtime_static("RT_HEAP_START");
+        let start = self.var(Ty::I32);
+        self.emit(Inst::GlobalGet { dst: start, global: g });
+        // Unsigned: addresses may exceed 2 GiB.
+        let addr = self.unary(UnOp::RefToI32, v, Span::default());
+        let (addr, start) = (self.unary(UnOp::I32ToI64, addr, Span::default()), self.unary(UnOp::I32ToI64, start, Span::default()));
+        let below = self.binary(BinOp::I64LtU, addr, start, Span::default());
+        let mark = self.nested(Label::Other, |s| {
+            let meta = s.var(Ty::I32);
+            s.emit(Inst::Load { dst: meta, mem: Mem::I32, addr: v, offset: l::META });
+            let mask = s.konst(Lit::I32(l::KIND_MASK as i32));
+            let kind = s.binary(BinOp::I32And, meta, mask, Span::default());
+            let (first, last) = (s.konst(Lit::I32(l::BOX_INT as i32)), s.konst(Lit::I32(l::BOX_BOOL as i32)));
+            let from_first = s.binary(BinOp::I32Ge, kind, first, Span::default());
+            let to_last = s.binary(BinOp::I32Le, kind, last, Span::default());
+            let is_box = s.binary(BinOp::I32And, from_first, to_last, Span::default());
+            let set = s.nested(Label::Other, |s| {
+                let bit = s.konst(Lit::I32(l::SHARED_BIT as i32));
+                let marked = s.binary(BinOp::I32Or, meta, bit, Span::default());
+                s.emit(Inst::Store { mem: Mem::I32, addr: v, offset: l::META, value: marked });
+            });
+            s.emit(Inst::If { cond: is_box, then: vec![], else_: set });
+        });
+        self.emit(Inst::If { cond: below, then: vec![], else_: mark });
     }
 
     fn konst(&mut self, lit: Lit) -> VarId {
@@ -654,6 +695,19 @@ impl<'m, 'a> FnLower<'m, 'a> {
             return self.binary(bop, a, b, span);
         }
         let both_str = *x.ty == T::Str && *y.ty == T::Str;
+        if matches!(op, HBin::Eq | HBin::Ne) && (*x.ty == T::Nil || *y.ty == T::Nil) {
+            // Only nil equals nil, and nil is the null reference.
+            let other = if *x.ty == T::Nil { &y } else { &x };
+            let eq = match (self.f.ty(other.var), other.ty) {
+                (_, T::Nil) => self.konst(Lit::I32(1)),
+                (Ty::Ref, _) => {
+                    let addr = self.unary(UnOp::RefToI32, other.var, span);
+                    self.unary(UnOp::I32Eqz, addr, span)
+                }
+                _ => self.konst(Lit::I32(0)),
+            };
+            return if op == HBin::Ne { self.unary(UnOp::I32Eqz, eq, span) } else { eq };
+        }
         if matches!(op, HBin::Eq | HBin::Ne) {
             let eq = if both_str {
                 self.call_rt_value("rt_str_eq", vec![x.var, y.var])
@@ -1168,7 +1222,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
         let (items, elem) = match &iter.ty {
             hir::Ty::Array(_) => {
                 let a = self.expr(iter);
-                self.call_rt("rt_share", vec![a]);
+                self.share(a);
                 (a, aggregate::elem_ty(&iter.ty))
             }
             _ => {

@@ -100,7 +100,7 @@ impl<'a> FnLower<'_, 'a> {
         let lt = self.hf.locals[id as usize].ty.clone();
         let v = self.coerce(v, ty, &lt, span);
         if self.f.ty(v) == Ty::Ref {
-            self.call_rt("rt_share", vec![v]);
+            self.share(v);
         }
         self.define_local(id, v, span);
     }

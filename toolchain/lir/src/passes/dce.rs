@@ -273,7 +273,28 @@ mod tests {
               v3:ref = call rt_box_int(v2)
               v0:ref = v3
               v5:ref (x) = v0
-              call rt_share(v5)
+              v6:i32 = global g0
+              v7:i32 = reftoi32 v5
+              v8:i64 = i32toi64 v7
+              v9:i64 = i32toi64 v6
+              v10:i32 = i64ltu v8, v9
+              if v10 {
+              } else {
+                v11:i32 = load.i32 v5+0
+                v12:i32 = 255
+                v13:i32 = i32and v11, v12
+                v14:i32 = 8
+                v15:i32 = 10
+                v16:i32 = i32ge v13, v14
+                v17:i32 = i32le v13, v15
+                v18:i32 = i32and v16, v17
+                if v18 {
+                } else {
+                  v19:i32 = 512
+                  v20:i32 = i32or v11, v19
+                  store.i32 v5+0 = v20
+                }
+              }
               return v5
         "#]]
         .assert_eq(&out);

@@ -354,31 +354,31 @@ mod tests {
                 block {
                   v4:i64 = 5
                   block {
-                    v28:i64 (x) = v4
-                    v30:i64 = 3
-                    v31:i32 = i64gt v28, v30
-                    if v31 {
-                      v32:ref = s0
-                      global g0 = v32
-                      v33:i32 = 65575
-                      global g1 = v33
-                      v34:i32 = 0
-                      global g2 = v34
-                      v35:i32 = 1
-                      global g3 = v35
-                      v36:i64 = 0
-                      v5:i64 = v36
+                    v43:i64 (x) = v4
+                    v45:i64 = 3
+                    v46:i32 = i64gt v43, v45
+                    if v46 {
+                      v47:ref = s0
+                      global g0 = v47
+                      v48:i32 = 65575
+                      global g1 = v48
+                      v49:i32 = 0
+                      global g2 = v49
+                      v50:i32 = 1
+                      global g3 = v50
+                      v51:i64 = 0
+                      v5:i64 = v51
                       br 1
                     }
-                    v39:i64 = 1
-                    v40:i64 = i64addchk v28, v39  @2:2
-                    v41:i32 = global g3
-                    if v41 {
-                      v42:i64 = 0
-                      v5:i64 = v42
+                    v54:i64 = 1
+                    v55:i64 = i64addchk v43, v54  @2:2
+                    v56:i32 = global g3
+                    if v56 {
+                      v57:i64 = 0
+                      v5:i64 = v57
                       br 1
                     }
-                    v5:i64 = v40
+                    v5:i64 = v55
                     br 0
                   }
                   v6:i32 = global g3
@@ -401,16 +401,37 @@ mod tests {
                 global g3 = v14
                 global g4 = v1
                 v15:ref = global g0
-                call rt_share(v15)
-                v17:i64 = refbits v15
-                v18:i32 = 0
-                v19:i32 = 1
-                v20:ref = call rt_fmt(v17, v18, v19)
-                v21:i32 = 1
-                call rt_print(v20, v21)
-                v22:ref = s1
-                v23:i32 = 1
-                call rt_print(v22, v23)
+                v16:i32 = global g5
+                v17:i32 = reftoi32 v15
+                v18:i64 = i32toi64 v17
+                v19:i64 = i32toi64 v16
+                v20:i32 = i64ltu v18, v19
+                if v20 {
+                } else {
+                  v21:i32 = load.i32 v15+0
+                  v22:i32 = 255
+                  v23:i32 = i32and v21, v22
+                  v24:i32 = 8
+                  v25:i32 = 10
+                  v26:i32 = i32ge v23, v24
+                  v27:i32 = i32le v23, v25
+                  v28:i32 = i32and v26, v27
+                  if v28 {
+                  } else {
+                    v29:i32 = 512
+                    v30:i32 = i32or v21, v29
+                    store.i32 v15+0 = v30
+                  }
+                }
+                v32:i64 = refbits v15
+                v33:i32 = 0
+                v34:i32 = 1
+                v35:ref = call rt_fmt(v32, v33, v34)
+                v36:i32 = 1
+                call rt_print(v35, v36)
+                v37:ref = s1
+                v38:i32 = 1
+                call rt_print(v37, v38)
                 v0:ref = null
               }
               return v0
