@@ -211,7 +211,10 @@ for prog in "${PROGRAMS[@]}"; do
     build_ms="$(awk -v a="$bt0" -v b="$bt1" 'BEGIN { printf "%.0f", (b - a) / 1e6 }')"
     wasm_kb="$(kb "$(stat -c %s "$OUT/ruchy/$prog.wasm")")"
     wasm_ms "$OUT/ruchy/$prog.wasm" "$o.wasm.out" "$WASM_DIR/gc/$prog.svg"
-    [ -z "$B_GC" ] || GC_ROWS+=("| $prog | $B_GC | [timeline](gc/$prog.svg) |")
+    if [ -n "$B_GC" ]; then
+      link=""; [ ! -f "$WASM_DIR/gc/$prog.svg" ] || link="[timeline](gc/$prog.svg)"
+      GC_ROWS+=("| $prog | $B_GC | $link |")
+    fi
     if [ -n "$B_ERR" ]; then
       if [ "$B_INST" -eq 1 ]; then
         wasm_t="not yet"; NOTES+=("$prog: the module does not load: $(echo "$B_ERR" | cut -c1-200 | sed 's/|/\\|/g')")

@@ -8,7 +8,7 @@ use super::exceptions::raise;
 use super::WasmEnv;
 use crate::error::{Error, Res};
 use crate::methods::{self, Args, Out};
-use crate::value::Val;
+use crate::value::{self, Val};
 use crate::{builtins, casts, env, places, strings};
 
 /// Raises `e` at `loc` (exits unless a `try` is active).
@@ -198,6 +198,27 @@ pub extern "C" fn rt_truthy(v: u32) -> i32 {
 pub extern "C" fn rt_dyn_bitnot(v: u32, loc: u32) -> u32 {
     let r: Val = check(places::bitnot(v), loc);
     env::box_val(&mut WasmEnv, r)
+}
+
+/// `d.get(key).unwrap_or(default)` for a dict `d`, without the Option:
+/// the value (shared, as `get` shares what it wraps) or `default`.
+#[no_mangle]
+pub extern "C" fn rt_dict_get_or(d: u32, key: u32, default: u32, loc: u32) -> u32 {
+    let found = places::dict_key(value::decode_ptr(key)).map(|k| crate::dict::get(d, k.bytes()));
+    match check(found.map(Some), loc).flatten() {
+        Some(v) => {
+            env::share(&mut WasmEnv, v);
+            v
+        }
+        None => default,
+    }
+}
+
+/// `d.contains_key(key)` for a dict `d`, as an `i32` bool.
+#[no_mangle]
+pub extern "C" fn rt_dict_contains(d: u32, key: u32, loc: u32) -> i32 {
+    let found = places::dict_key(value::decode_ptr(key)).map(|k| crate::dict::contains(d, k.bytes()));
+    check(found, loc) as i32
 }
 
 #[no_mangle]

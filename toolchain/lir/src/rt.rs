@@ -83,6 +83,8 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_retype", [Ref, Ref], Some(Ref), true),
     sig!("rt_dyn_bitnot", [Ref, I32], Some(Ref), true, fails),
     sig!("rt_dict_new", [], Some(Ref), true),
+    sig!("rt_dict_get_or", [Ref, Ref, Ref, I32], Some(Ref), false, fails),
+    sig!("rt_dict_contains", [Ref, Ref, I32], Some(I32), false, fails),
     sig!("rt_dict_set", [Ref, Ref, Ref, I32], None, true, fails),
     sig!("rt_arity_error", [I32, I32, I32, I32], None, false, fails),
     sig!("rt_is_variant", [Ref, I32, I32], Some(I32), false),

@@ -90,20 +90,28 @@ impl<'a> FnLower<'_, 'a> {
         // The elements first, in order; then an array with room for exactly
         // them, filled by plain stores (its data block is new and untraced
         // until the length says the slots hold something).
-        // The values stay references until after the allocation, so the
-        // roots pass keeps them alive across it.
-        let values: Vec<VarId> = items.iter().map(|it| self.expr_kept(it, &elem)).collect();
-        let kind = self.konst(Lit::I32(slot_kind(&elem) as i32));
-        let cap = self.konst(Lit::I32(items.len() as i32));
+        let values: Vec<(VarId, Span)> = items.iter().map(|it| (self.expr_kept(it, &elem), it.span)).collect();
+        self.filled_array(slot_kind(&elem), values)
+    }
+
+    /// A new array of slot kind `kind` holding `values` (already evaluated,
+    /// in order): one allocation with room for exactly them, then plain
+    /// stores (the data block is new, and untraced until the length says
+    /// its slots hold something). The values stay references until after
+    /// the allocation, so the roots pass keeps them alive across it.
+    pub(super) fn filled_array(&mut self, kind: u32, values: Vec<(VarId, Span)>) -> VarId {
+        let n = values.len() as i32;
+        let kind = self.konst(Lit::I32(kind as i32));
+        let cap = self.konst(Lit::I32(n));
         let arr = self.call_rt_value("rt_array_new", vec![kind, cap]);
-        if !values.is_empty() {
+        if n > 0 {
             let data = self.load(Ty::I32, arr, l::ARRAY_DATA);
-            for (i, (v, it)) in values.into_iter().zip(items).enumerate() {
-                let b = self.to_bits(v, it.span);
+            for (i, (v, span)) in values.into_iter().enumerate() {
+                let b = self.to_bits(v, span);
                 self.emit(Inst::Store { mem: Mem::I64, addr: data, offset: i as u32 * l::SLOT_SIZE, value: b });
             }
-            let n = self.konst(Lit::I32(items.len() as i32));
-            self.emit(Inst::Store { mem: Mem::I32, addr: arr, offset: l::LEN, value: n });
+            let len = self.konst(Lit::I32(n));
+            self.emit(Inst::Store { mem: Mem::I32, addr: arr, offset: l::LEN, value: len });
         }
         arr
     }
@@ -580,6 +588,30 @@ impl<'a> FnLower<'_, 'a> {
                 let r = self.float_method(name, args).map(|k| self.float_method_value(k, x, args, e.span));
                 return self.coerce(r.unwrap_or(x), &hir::Ty::Float, &e.ty, e.span);
             }
+            // A scalar's text, as the generic `to_string` gives it (the text
+            // it contributes to a string concatenation).
+            ("to_string", hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool, 0) => {
+                let v = self.expr(recv);
+                let (bits, kind) = self.slot(v, recv.span);
+                let text = self.call_rt_value("rt_concat_text", vec![bits, kind]);
+                return self.coerce(text, &hir::Ty::Str, &e.ty, e.span);
+            }
+            ("contains_key", hir::Ty::Dict, 1) => {
+                let d = self.expr(recv);
+                let k = self.expr_as(&args[0], &hir::Ty::Dyn);
+                let loc = self.loc_const(e.span);
+                let found = self.call_rt_value("rt_dict_contains", vec![d, k, loc]);
+                return self.coerce(found, &hir::Ty::Bool, &e.ty, e.span);
+            }
+            ("unwrap_or", _, 1) if self.dict_get_or(recv, &args[0]).is_some() => {
+                let Some((dict, key, get)) = self.dict_get_or(recv, &args[0]) else { unreachable!() };
+                let d = self.expr(dict);
+                let k = self.expr_as(key, &hir::Ty::Dyn);
+                let default = self.expr_kept(&args[0], &hir::Ty::Dyn);
+                let loc = self.loc_const(get.span);
+                let v = self.call_rt_value("rt_dict_get_or", vec![d, k, default, loc]);
+                return self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span);
+            }
             ("push", hir::Ty::Array(elem), 1) => {
                 let elem = (**elem).clone();
                 let o = self.place_unique(recv);
@@ -592,6 +624,17 @@ impl<'a> FnLower<'_, 'a> {
             _ => {}
         }
         self.generic_method(recv, name, args, e)
+    }
+
+    /// `dict.get(key).unwrap_or(default)` on a dict, when it can skip the
+    /// Option: no user `get` on dicts, and a default whose evaluation has no
+    /// effect (it runs before the lookup here, after it in the generic
+    /// path). Returns the dict, the key and the `get` call.
+    fn dict_get_or(&self, recv: &'a hir::Expr, default: &hir::Expr) -> Option<(&'a hir::Expr, &'a hir::Expr, &'a hir::Expr)> {
+        let E::MethodCall { receiver, method, args } = &recv.kind else { return None };
+        let simple = matches!(default.kind, E::Const(_) | E::Local(_));
+        (method == "get" && args.len() == 1 && receiver.ty == hir::Ty::Dict && simple && self.m.program.method_for(&receiver.ty, "get").is_none())
+            .then_some((&**receiver, &args[0], recv))
     }
 
     /// How a float method with these arguments is computed without the

@@ -182,15 +182,8 @@ impl<'a> FnLower<'_, 'a> {
 
     /// A `K_PTR` array of argument values (kept: shared when needed).
     pub(super) fn dyn_args(&mut self, args: &'a [hir::Expr]) -> VarId {
-        let kind = self.konst(Lit::I32(l::K_PTR as i32));
-        let cap = self.konst(Lit::I32(args.len() as i32));
-        let argv = self.call_rt_value("rt_array_new", vec![kind, cap]);
-        for a in args {
-            let v = self.expr_kept(a, &hir::Ty::Dyn);
-            let bits = self.to_bits(v, a.span);
-            self.call_rt("rt_array_push", vec![argv, bits]);
-        }
-        argv
+        let values: Vec<(VarId, Span)> = args.iter().map(|a| (self.expr_kept(a, &hir::Ty::Dyn), a.span)).collect();
+        self.filled_array(l::K_PTR, values)
     }
 
     /// Builds the entry point of HIR function `target` (see the module doc).

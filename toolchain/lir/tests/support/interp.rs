@@ -20,7 +20,10 @@ pub enum Outcome {
     /// A checked operator or `fail` ended the program, at this location.
     Failed(String),
     /// The loop back-edge budget ran out (the optimiser keeps the number of
-    /// back-edges taken, so both runs stop at the same point).
+    /// back-edges taken, so both runs stop at the same point), or the trace
+    /// reached [`MAX_TRACE`] runtime calls (the optimiser keeps the trace,
+    /// so both stop at the same call: this bounds recursion that branches,
+    /// which the back-edge budget does not see).
     OutOfFuel,
     StackOverflow,
 }
@@ -60,6 +63,9 @@ struct Interp<'m> {
 struct Frame {
     vars: Vec<u64>,
 }
+
+/// Runtime calls a run may make.
+pub const MAX_TRACE: usize = 20_000;
 
 /// Runtime functions that end the program (after the trace records them).
 pub const NEVER_RETURN: &[&str] = &["rt_index_error", "rt_error", "rt_arity_error"];
@@ -168,6 +174,9 @@ impl<'m> Interp<'m> {
                         let r = self.runtime(name, &vals);
                         if NEVER_RETURN.contains(name) {
                             return Flow::Stop(Outcome::Failed(name.to_string()));
+                        }
+                        if self.trace.len() >= MAX_TRACE {
+                            return Flow::Stop(Outcome::OutOfFuel);
                         }
                         r
                     }

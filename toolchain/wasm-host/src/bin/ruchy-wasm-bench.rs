@@ -15,7 +15,8 @@
 //! ```
 //!
 //! `--gc-timeline PATH` writes the first run's collections as an SVG chart
-//! (pause per collection over time, and the live heap after each).
+//! (pause per collection over time, and the live heap after each), when it
+//! collected at all.
 //!
 //! The first run's stdout is written to `--stdout PATH` (default: not kept),
 //! even when that run fails. Every run must exit 0 and print the same stdout
@@ -126,7 +127,8 @@ fn main() -> ExitCode {
         println!("gc_collections {}", gc.collections);
         println!("gc_max_pause_ms {:.3}", ms(gc.max_pause));
         println!("gc_total_pause_ms {:.3}", ms(gc.total_pause));
-        if let Some(p) = &timeline_path {
+        // A run that never collected has no timeline to draw.
+        if let Some(p) = timeline_path.as_ref().filter(|_| gc.collections > 0) {
             let name = std::path::Path::new(&file).file_stem().map_or(file.clone(), |s| s.to_string_lossy().into_owned());
             if let Err(e) = std::fs::write(p, timeline_svg(&name, gc, times[0])) {
                 eprintln!("ruchy-wasm-bench: cannot write {p}: {e}");
