@@ -607,6 +607,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
                 };
                 (r, T::Float)
             }
+            HBin::Add | HBin::Sub | HBin::Mul if matches!((x.ty, y.ty), (T::Dyn, T::Int) | (T::Int, T::Dyn)) => (self.dyn_int_arith(op, x, y, span), T::Dyn),
             HBin::Add if both(&T::Str) => (self.call_rt_value("rt_str_concat", vec![x.var, y.var]), T::Str),
             // A string and a scalar: the scalar's concatenation text (§7).
             HBin::Add if (*x.ty == T::Str && is_scalar(y.ty)) || (*y.ty == T::Str && is_scalar(x.ty)) => {
@@ -662,6 +663,54 @@ impl<'m, 'a> FnLower<'m, 'a> {
             }
         };
         self.coerce(r, &rty, ty, span)
+    }
+
+    /// `x op y` with one operand dynamic and the other an int (`d[k] + 1`):
+    /// specialised for a dynamic operand that holds an int — unboxed, the
+    /// checked operator, boxed again — and the generic `rt_dyn_arith`
+    /// otherwise, which gives every other case (and its errors) as before.
+    fn dyn_int_arith(&mut self, op: HBin, x: Operand, y: Operand, span: Span) -> VarId {
+        use hir::Ty as T;
+        let d = if *x.ty == T::Dyn { x.var } else { y.var };
+        let result = self.var(Ty::Ref);
+        let addr = self.unary(UnOp::RefToI32, d, span);
+        let zero = self.konst(Lit::I32(0));
+        let present = self.binary(BinOp::I32Ne, addr, zero, span);
+        // Nil reads address 0's word; `present` discards it.
+        let meta = self.var(Ty::I32);
+        self.emit(Inst::Load { dst: meta, mem: Mem::I32, addr: d, offset: l::META });
+        let mask = self.konst(Lit::I32(l::KIND_MASK as i32));
+        let kind = self.binary(BinOp::I32And, meta, mask, span);
+        let box_int = self.konst(Lit::I32(l::BOX_INT as i32));
+        let is_int = self.binary(BinOp::I32Eq, kind, box_int, span);
+        let both = self.binary(BinOp::I32And, present, is_int, span);
+        let fast = self.nested(Label::Other, |s| {
+            let n = s.var(Ty::I64);
+            s.emit(Inst::Load { dst: n, mem: Mem::I64, addr: d, offset: l::BOX_VALUE });
+            let (a, b) = if *x.ty == T::Dyn { (n, y.var) } else { (x.var, n) };
+            let bop = match op {
+                HBin::Add => BinOp::I64AddChk,
+                HBin::Sub => BinOp::I64SubChk,
+                _ => BinOp::I64MulChk,
+            };
+            let r = s.binary(bop, a, b, span);
+            let boxed = s.call_rt_value("rt_box_int", vec![r]);
+            s.emit(Inst::Copy { dst: result, src: boxed });
+        });
+        let slow = self.nested(Label::Other, |s| {
+            let code = match op {
+                HBin::Add => rt::arith::ADD,
+                HBin::Sub => rt::arith::SUB,
+                _ => rt::arith::MUL,
+            };
+            let (a, b) = (s.coerce(x.var, x.ty, &T::Dyn, x.span), s.coerce(y.var, y.ty, &T::Dyn, y.span));
+            let c = s.konst(Lit::I32(code));
+            let l = s.loc_const(span);
+            let r = s.call_rt_value("rt_dyn_arith", vec![c, a, b, l]);
+            s.emit(Inst::Copy { dst: result, src: r });
+        });
+        self.emit(Inst::If { cond: both, then: fast, else_: slow });
+        result
     }
 
     /// The text a scalar contributes to a string concatenation.
