@@ -47,6 +47,7 @@ fn compile_with_stats(path: &Path, emit: Option<Emit>, opt: &OptFlags) -> Result
         eprintln!("error: {e}");
         1
     })?;
+    let wasm = if opt.binaryen { with_binaryen(wasm, &opt.level)? } else { wasm };
     if emit == Some(Emit::Wat) {
         match wasmprinter::print_bytes(&wasm) {
             Ok(text) => print!("{text}"),
@@ -58,6 +59,28 @@ fn compile_with_stats(path: &Path, emit: Option<Emit>, opt: &OptFlags) -> Result
         return Err(0);
     }
     Ok((wasm, stats, report_opt))
+}
+
+/// `--binaryen`: the module after Binaryen's wasm-opt at the level that
+/// matches ours (-O3 → -O3, -Os → -Os, anything else -O2).
+#[cfg(feature = "binaryen")]
+fn with_binaryen(wasm: Vec<u8>, level: &str) -> Result<Vec<u8>, u8> {
+    use ruchy_codegen::binaryen::{optimize, Level};
+    let level = match level {
+        "3" => Level::MoreSpeed,
+        "s" => Level::Size,
+        _ => Level::Speed,
+    };
+    optimize(&wasm, level).map_err(|e| {
+        eprintln!("error: --binaryen: {e}");
+        1
+    })
+}
+
+#[cfg(not(feature = "binaryen"))]
+fn with_binaryen(_: Vec<u8>, _: &str) -> Result<Vec<u8>, u8> {
+    eprintln!("error: this ruchy-wasm was built without Binaryen; build it with `cargo build --release -p ruchy-wasm --features binaryen` to use --binaryen");
+    Err(2)
 }
 
 /// `--emit ir|wat` on `run`/`check`.
@@ -95,6 +118,9 @@ pub fn build(path: &Path, out_dir: Option<&Path>, targets: &[Target], emit: Opti
     let mut flags = vec![format!("-O{}", opt.level)];
     if opt.no_simd {
         flags.push("--no-simd".into());
+    }
+    if opt.binaryen {
+        flags.push("--binaryen".into());
     }
     let files = bundle::bundle(&name, wasm, targets, &flags);
     let written = std::fs::create_dir_all(dir).and_then(|_| files.iter().try_for_each(|f| std::fs::write(dir.join(&f.name), &f.bytes)));

@@ -68,6 +68,10 @@ pub(crate) struct OptFlags {
     /// Do not use 128-bit vector loops.
     #[arg(long)]
     pub no_simd: bool,
+    /// Run Binaryen's wasm-opt after our own passes (needs a ruchy-wasm
+    /// built with `--features binaryen`).
+    #[arg(long)]
+    pub binaryen: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -112,7 +116,7 @@ fn main() -> ExitCode {
         Command::Run { file, emit, wasm: true, opt, .. } => build::run_wasm(&file, emit, &opt),
         Command::Build { file, out_dir, target, emit, opt } => build::build(&file, out_dir.as_deref(), &BuildTarget::bundle_targets(&target), emit, &opt),
         Command::Run { file, emit, gc_stats, wasm: false, opt } => drive(&file, emit, true, gc_stats, &opt),
-        Command::Check { file, emit } => drive(&file, emit, false, false, &OptFlags { level: "2".into(), print_after: None, no_simd: false }),
+        Command::Check { file, emit } => drive(&file, emit, false, false, &OptFlags { level: "2".into(), print_after: None, no_simd: false, binaryen: false }),
     });
     match handle.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),

@@ -281,6 +281,42 @@ impl FnCx<'_> {
         );
     }
 
+    /// `x / y` (or `x % y`) with the VM's errors for a zero divisor and,
+    /// dividing, for `MIN / -1` (wasm's `rem_s` gives 0 for `MIN % -1`, like
+    /// Rust's `wrapping_rem`). The tests read the divisor from `y`, or, in
+    /// code a `try` can reach — where a failed test reports and goes on —
+    /// from a copy that the failure sets to 1, so the division cannot trap.
+    fn checked_division(&self, b: &mut InstrSeqBuilder, x: LocalId, y: LocalId, loc: Loc, rem: bool) {
+        let m = self.cx.msgs;
+        let catchable = self.f.catchable;
+        let d = if catchable { self.t64[1] } else { y };
+        if catchable {
+            b.local_get(y).local_set(d);
+        }
+        let fail = |b: &mut InstrSeqBuilder, msg: u32| {
+            b.if_else(
+                None,
+                |t| {
+                    self.report(t, msg, loc);
+                    if catchable {
+                        t.i64_const(1).local_set(d);
+                    } else {
+                        t.unreachable();
+                    }
+                },
+                |_| {},
+            );
+        };
+        b.local_get(d).unop(U::I64Eqz);
+        fail(b, m.div_zero);
+        if !rem {
+            b.local_get(x).i64_const(i64::MIN).binop(W::I64Eq);
+            b.local_get(d).i64_const(-1).binop(W::I64Eq).binop(W::I32And);
+            fail(b, m.div);
+        }
+        b.local_get(x).local_get(d).binop(if rem { W::I64RemS } else { W::I64DivS });
+    }
+
     fn unary(&self, b: &mut InstrSeqBuilder, op: UnOp, loc: Loc) {
         let op = match op {
             UnOp::I64NegChk => {
@@ -354,49 +390,8 @@ impl FnCx<'_> {
                 b.local_get(r);
                 return;
             }
-            BinOp::I64DivChk if !self.f.catchable => {
-                b.local_get(y).unop(U::I64Eqz);
-                self.fail_if(b, m.div_zero, loc);
-                b.local_get(x).i64_const(i64::MIN).binop(W::I64Eq);
-                b.local_get(y).i64_const(-1).binop(W::I64Eq).binop(W::I32And);
-                self.fail_if(b, m.div, loc);
-                b.local_get(x).local_get(y).binop(W::I64DivS);
-                return;
-            }
-            BinOp::I64RemChk if !self.f.catchable => {
-                // wasm's rem_s gives 0 for MIN % -1, like Rust's wrapping_rem.
-                b.local_get(y).unop(U::I64Eqz);
-                self.fail_if(b, m.div_zero, loc);
-                b.local_get(x).local_get(y).binop(W::I64RemS);
-                return;
-            }
-            BinOp::I64DivChk => {
-                // A failed check continues (inside a `try`) dividing by 1.
-                let [_, d, _] = self.t64;
-                b.local_get(y).local_set(d);
-                b.local_get(y).unop(U::I64Eqz);
-                b.if_else(None, |t| {
-                    self.report(t, m.div_zero, loc);
-                    t.i64_const(1).local_set(d);
-                }, |_| {});
-                b.local_get(x).i64_const(i64::MIN).binop(W::I64Eq);
-                b.local_get(d).i64_const(-1).binop(W::I64Eq).binop(W::I32And);
-                b.if_else(None, |t| {
-                    self.report(t, m.div, loc);
-                    t.i64_const(1).local_set(d);
-                }, |_| {});
-                b.local_get(x).local_get(d).binop(W::I64DivS);
-                return;
-            }
-            BinOp::I64RemChk => {
-                let [_, d, _] = self.t64;
-                b.local_get(y).local_set(d);
-                b.local_get(y).unop(U::I64Eqz);
-                b.if_else(None, |t| {
-                    self.report(t, m.div_zero, loc);
-                    t.i64_const(1).local_set(d);
-                }, |_| {});
-                b.local_get(x).local_get(d).binop(W::I64RemS);
+            BinOp::I64DivChk | BinOp::I64RemChk => {
+                self.checked_division(b, x, y, loc, op == BinOp::I64RemChk);
                 return;
             }
             BinOp::I64Add => W::I64Add,

@@ -8,6 +8,8 @@
 //! that walrus's reachability pass keeps only what `_start` can reach
 //! (tree-shaking); write the binary.
 
+#[cfg(feature = "binaryen")]
+pub mod binaryen;
 pub mod bundle;
 pub mod data;
 pub mod emit;
