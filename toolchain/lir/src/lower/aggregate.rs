@@ -570,6 +570,19 @@ impl<'a> FnLower<'_, 'a> {
         if let Some(f) = self.m.program.method_for(&recv.ty, name) {
             return self.user_method(f, recv, args, e);
         }
+        if let Some(k) = self.float_method(name, args).filter(|_| recv.ty == hir::Ty::Float) {
+            let x = self.expr(recv);
+            let r = self.float_method_value(k, x, args, e.span);
+            return self.coerce(r, &hir::Ty::Float, &e.ty, e.span);
+        }
+        if let Some((dict, key, get)) = args.first().filter(|_| name == "unwrap_or" && args.len() == 1).and_then(|a| self.dict_get_or(recv, a)) {
+            let d = self.expr(dict);
+            let k = self.expr_as(key, &hir::Ty::Dyn);
+            let default = self.expr_kept(&args[0], &hir::Ty::Dyn);
+            let loc = self.loc_const(get.span);
+            let v = self.call_rt_value("rt_dict_get_or", vec![d, k, default, loc]);
+            return self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span);
+        }
         match (name, &recv.ty, args.len()) {
             ("len", hir::Ty::Array(_), 0) => {
                 let o = self.expr(recv);
@@ -582,11 +595,6 @@ impl<'a> FnLower<'_, 'a> {
                 let loc = self.loc_const(e.span);
                 let n = self.call_rt_value("rt_len", vec![o, loc]);
                 return self.coerce(n, &hir::Ty::Int, &e.ty, e.span);
-            }
-            (_, hir::Ty::Float, _) if self.float_method(name, args).is_some() => {
-                let x = self.expr(recv);
-                let r = self.float_method(name, args).map(|k| self.float_method_value(k, x, args, e.span));
-                return self.coerce(r.unwrap_or(x), &hir::Ty::Float, &e.ty, e.span);
             }
             // A scalar's text, as the generic `to_string` gives it (the text
             // it contributes to a string concatenation).
@@ -602,15 +610,6 @@ impl<'a> FnLower<'_, 'a> {
                 let loc = self.loc_const(e.span);
                 let found = self.call_rt_value("rt_dict_contains", vec![d, k, loc]);
                 return self.coerce(found, &hir::Ty::Bool, &e.ty, e.span);
-            }
-            ("unwrap_or", _, 1) if self.dict_get_or(recv, &args[0]).is_some() => {
-                let Some((dict, key, get)) = self.dict_get_or(recv, &args[0]) else { unreachable!() };
-                let d = self.expr(dict);
-                let k = self.expr_as(key, &hir::Ty::Dyn);
-                let default = self.expr_kept(&args[0], &hir::Ty::Dyn);
-                let loc = self.loc_const(get.span);
-                let v = self.call_rt_value("rt_dict_get_or", vec![d, k, default, loc]);
-                return self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span);
             }
             ("push", hir::Ty::Array(elem), 1) => {
                 let elem = (**elem).clone();
