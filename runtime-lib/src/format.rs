@@ -366,6 +366,14 @@ mod tests {
     }
 
     #[test]
+    fn int_digits_match_display() {
+        for n in [0, 7, -7, 10, 99, -100, 1234567890, i64::MAX, i64::MIN, i64::MIN + 1] {
+            let mut buf = [0u8; 20];
+            assert_eq!(int_digits(n, &mut buf), std::format!("{n}").as_bytes(), "{n}");
+        }
+    }
+
+    #[test]
     fn insertion_sort_orders_by_key() {
         let names = ["d", "b", "a", "c", "b2"];
         let mut idx = [0, 1, 2, 3, 4];
@@ -489,6 +497,29 @@ mod tests {
 
 /// The text of a value that is not an object (nil, bool, int, float), the
 /// same in every mode but Debug's nil. Objects write nothing here.
+/// `n` in decimal, written into the end of `buf` (20 bytes hold
+/// `i64::MIN`). Iterators and `get` instead of indexing, so no panic path
+/// is linked with it.
+pub fn int_digits(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut rest = n.unsigned_abs();
+    let mut start = buf.len();
+    for slot in buf.iter_mut().rev() {
+        *slot = b'0' + (rest % 10) as u8;
+        start -= 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        start -= 1;
+        if let Some(sign) = buf.get_mut(start) {
+            *sign = b'-';
+        }
+    }
+    buf.get(start..).unwrap_or_default()
+}
+
 pub fn write_scalar(out: &mut String, v: Val, mode: Mode) {
     match v {
         Val::Nil => out.push_str(if mode == Mode::Debug { "()" } else { "nil" }),

@@ -209,6 +209,14 @@ impl Heap {
         &self.gc.log
     }
 
+    /// The address of the log of the heap at `heap`, computed without
+    /// borrowing the heap: a static heap's log never moves, so hosts can
+    /// read it after the run without any heap code linked in.
+    pub fn gc_log_of(heap: *const Heap) -> *const GcLog {
+        // SAFETY: computes a field's address; nothing is read.
+        unsafe { &raw const (*heap).gc.log }
+    }
+
     /// The clock collections are timed with (none by default: times are 0).
     pub fn set_clock(&mut self, clock: Clock) {
         self.gc.clock = Some(clock);

@@ -46,14 +46,19 @@ impl Output {
                 return;
             }
         }
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
+        // `get_mut` rather than indexing: the test above already keeps the
+        // range in bounds, and a panic path here would be linked into
+        // every module that prints.
+        if let Some(room) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+            room.copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
     }
 
     /// Writes out whatever stdout holds.
     pub fn flush(&mut self, sink: &mut impl Sink) {
-        if self.len > 0 {
-            sink.write_all(STDOUT, &[&self.buf[..self.len]]);
+        if let Some(pending) = self.buf.get(..self.len).filter(|p| !p.is_empty()) {
+            sink.write_all(STDOUT, &[pending]);
             self.len = 0;
         }
     }

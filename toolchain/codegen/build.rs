@@ -31,6 +31,10 @@ fn main() {
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_TARGET")
+        // Keep the linker's symbol table and relocations in the module:
+        // tree-shaking prunes the runtime's data and table with them
+        // (`src/shake.rs`), then drops them.
+        .env("CARGO_ENCODED_RUSTFLAGS", "-Clink-arg=--emit-relocs")
         .env("CARGO_PROFILE_RELEASE_PANIC", "abort")
         .env("CARGO_PROFILE_RELEASE_LTO", "true")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s")

@@ -5,7 +5,7 @@
 //! collect, but keeps its own pointer arguments alive while it does: the
 //! caller only roots what it needs after the call.
 
-use super::{fatal, file, types, with_heap, with_output, FILE, TYPES};
+use super::{fatal, file, heap_gc_log, types, with_heap, with_output, FILE, TYPES};
 use crate::format::{read_spec, Mode, Printer};
 use crate::io::Location;
 use crate::layout::{MODE_DEBUG, MODE_INTERP, MODE_RAW, STR};
@@ -120,6 +120,16 @@ pub extern "C" fn rt_fmt_scalar(bits: i64, kind: u32, m: u32) -> u32 {
     new_str(text)
 }
 
+/// The text of an int (the same in every mode), written without
+/// `core::fmt`: a program that prints only ints and strings links no
+/// general or float formatting code.
+#[no_mangle]
+pub extern "C" fn rt_fmt_int(n: i64) -> u32 {
+    let mut digits = [0u8; 20];
+    let text = crate::format::int_digits(n, &mut digits);
+    with_heap(|h| strings::new_str(h, text))
+}
+
 /// The text of a value in `mode` (0 Display, 1 Raw, 2 Interp, 3 Debug).
 #[no_mangle]
 pub extern "C" fn rt_fmt(bits: i64, kind: u32, m: u32) -> u32 {
@@ -198,7 +208,7 @@ pub extern "C" fn rt_gc_count() -> u32 {
 /// hosts read after the run; codegen exports it as `ruchy_gc_log`.
 #[no_mangle]
 pub extern "C" fn rt_gc_log() -> u32 {
-    with_heap(|h| h.gc_log() as *const crate::gc::GcLog as u32)
+    heap_gc_log() as u32
 }
 
 /// Bytes of live objects after the last collection (saturating).

@@ -16,7 +16,7 @@ mod exports;
 mod wasi;
 
 use crate::heap::{Heap, Shadow};
-use crate::io::{self, Location, Output};
+use crate::io::{self, Location, Output, Sink};
 use crate::layout::{meta, BOX_BOOL, OPTION_ENUM, SHADOW_BYTES, SHADOW_RESERVE, SHADOW_SLOT, VARIANT};
 use core::alloc::{GlobalAlloc, Layout};
 use wasi::WasiSink;
@@ -110,6 +110,12 @@ fn with_heap<R>(f: impl FnOnce(&mut Heap) -> R) -> R {
 }
 
 /// Runs `f` with the stdout buffer and the WASI sink.
+/// The collector's log, without initialising or borrowing the heap: a
+/// program that never allocates links no heap code for it.
+fn heap_gc_log() -> *const crate::gc::GcLog {
+    Heap::gc_log_of(&raw const HEAP)
+}
+
 fn with_output<R>(f: impl FnOnce(&mut Output, &mut WasiSink) -> R) -> R {
     // SAFETY: single-threaded, and no caller re-enters (output code neither
     // allocates nor calls back).
@@ -199,9 +205,24 @@ pub fn fatal(msg: &[u8], at: Option<Location>) -> ! {
 
 /// Panics are bugs in the runtime; they must still end like any runtime
 /// error rather than as a bare trap.
+/// A panic is a bug in the runtime, not in the program. Reported with
+/// one fixed write rather than through [`fatal`], so that code which can
+/// panic (any slice access) does not link the error reporter into every
+/// module.
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
-    fatal(b"internal runtime error", None)
+    // SAFETY: single-threaded flag.
+    unsafe {
+        if DYING {
+            wasi::exit(1);
+        }
+        DYING = true;
+    }
+    with_output(|out, sink| {
+        out.flush(sink);
+        sink.write_all(io::STDERR, &[b"Error: Evaluation error: internal runtime error\n"]);
+    });
+    wasi::exit(1)
 }
 
 /// The runtime's own `alloc` (strings being formatted, work lists) uses raw

@@ -6,14 +6,17 @@
 //! every function (so calls can name functions not yet built), then build
 //! their bodies ([`emit`]); add `_start`; drop the runtime's exports so
 //! that walrus's reachability pass keeps only what `_start` can reach
-//! (tree-shaking); write the binary.
+//! ([`shake`], tree-shaking); write the binary.
 
 #[cfg(feature = "binaryen")]
 pub mod binaryen;
 pub mod bundle;
 pub mod data;
 pub mod emit;
+pub mod names;
 pub mod runtime;
+pub mod relocs;
+pub mod shake;
 pub mod simd;
 
 use data::Data;
@@ -21,7 +24,7 @@ use emit::{Cx, FnCx, GlobalHome, Messages};
 use ruchy_lir::ir::{self, Callee, Inst, Ty};
 use runtime::{wasm_ty, Runtime, RUNTIME_WASM};
 use walrus::ir::{LoadKind, StoreKind};
-use walrus::{ConstExpr, ExportItem, FunctionBuilder, FunctionId, FunctionKind, InstrSeqBuilder, Module, ValType};
+use walrus::{ConstExpr, FunctionBuilder, FunctionId, FunctionKind, InstrSeqBuilder, Module, ValType};
 
 const PAGE: u64 = 65536;
 
@@ -34,6 +37,8 @@ pub struct Stats {
     pub virtual_registers: usize,
     /// Wasm locals they were allocated to (parameters included).
     pub locals: usize,
+    /// What tree-shaking removed from the runtime's data and table.
+    pub shaken: shake::Shaken,
 }
 
 /// Compiles a LIR module to the bytes of a WASI preview-1 command module.
@@ -44,19 +49,13 @@ pub fn emit_module(m: &ir::Module) -> Result<Vec<u8>, String> {
 pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String> {
     let mut module = walrus::ModuleConfig::new().generate_name_section(true).parse(RUNTIME_WASM).map_err(|e| format!("cannot load the runtime module: {e}"))?;
     let rt = Runtime::link(&module)?;
+    let parts = shake::RuntimeParts::of(&module);
     rt.check_calls(&module, m)?;
 
     let table = place_table(&mut module, m)?;
     let mut data = Data::new((module.memories.get(rt.memory).initial * PAGE) as u32);
     let statics: Vec<u32> = m.statics.iter().map(|s| data.add_static(s, &table)).collect();
-    let msgs = Messages {
-        add: data.str("Runtime error: Integer overflow in addition"),
-        sub: data.str("Runtime error: Integer overflow in subtraction"),
-        mul: data.str("Runtime error: Integer overflow in multiplication"),
-        div: data.str("Runtime error: Integer overflow in division"),
-        neg: data.str("Runtime error: Integer overflow in negation"),
-        div_zero: data.str("Division by zero"),
-    };
+    let msgs = messages(m, &mut data);
     let file = data.str(&m.file);
     let types = data.type_table(&m.structs, &m.enums);
     place_data(&mut module, &rt, &data);
@@ -76,21 +75,48 @@ pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String
     fill_table(&mut module, &table, &funcs);
     let start = build_start(&mut module, &cx, m, file, types);
 
-    // Tree-shaking: only `_start` (and the memory) stay exported; walrus's
-    // gc pass then removes every function, global and data segment nothing
-    // reachable from them uses.
-    let exports: Vec<_> = module.exports.iter().filter(|e| !matches!(e.item, ExportItem::Memory(_))).map(|e| e.id()).collect();
-    for e in exports {
-        module.exports.delete(e);
+    // Hosts read the collector's record through `ruchy_gc_log` after a run
+    // (benchmarks' GC pauses). Hosts whose native stack runs out before the
+    // depth guard (a browser, Node) report it through
+    // `ruchy_stack_overflow`, as the VM would (`Stack overflow`); a program
+    // whose functions never call functions cannot nest that deep.
+    let mut exports = vec![("_start", start), ("ruchy_gc_log", rt.func("rt_gc_log"))];
+    if may_nest_calls(m) {
+        exports.push(("ruchy_stack_overflow", rt.func("rt_shadow_overflow")));
     }
-    module.exports.add("_start", start);
-    // Hosts whose native stack runs out before the depth guard (a browser,
-    // Node) report it through this, as the VM would: `Stack overflow`.
-    module.exports.add("ruchy_stack_overflow", rt.func("rt_shadow_overflow"));
-    // Hosts read the collector's record after a run (benchmarks' GC pauses).
-    module.exports.add("ruchy_gc_log", rt.func("rt_gc_log"));
-    walrus::passes::gc::run(&mut module);
+    let static_addrs: Vec<u32> = rt.statics.values().copied().collect();
+    stats.shaken = shake::shake(&mut module, &parts, runtime::link_info()?, &static_addrs, &exports)?;
+    names::name_module(&mut module, &program_name(&m.file));
     Ok((module.emit_wasm(), stats))
+}
+
+/// The program's file stem (`hello` for `src/hello.ruchy`).
+fn program_name(file: &str) -> String {
+    std::path::Path::new(file).file_stem().map_or_else(|| "program".to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Places the messages of the checked operators the module uses (the
+/// others stay 0 and are never read).
+fn messages(m: &ir::Module, data: &mut Data) -> Messages {
+    use ir::BinOp::*;
+    let mut ops = vec![];
+    let mut negates = false;
+    for f in &m.funcs {
+        ir::walk(&f.body, &mut |i| match i {
+            Inst::Binary { op, .. } if op.can_fail() && !ops.contains(op) => ops.push(*op),
+            Inst::Unary { op: ir::UnOp::I64NegChk, .. } => negates = true,
+            _ => {}
+        });
+    }
+    let mut msg = |used: bool, text: &str| if used { data.str(text) } else { 0 };
+    Messages {
+        add: msg(ops.contains(&I64AddChk), "Runtime error: Integer overflow in addition"),
+        sub: msg(ops.contains(&I64SubChk), "Runtime error: Integer overflow in subtraction"),
+        mul: msg(ops.contains(&I64MulChk), "Runtime error: Integer overflow in multiplication"),
+        div: msg(ops.contains(&I64DivChk), "Runtime error: Integer overflow in division"),
+        neg: msg(negates, "Runtime error: Integer overflow in negation"),
+        div_zero: msg(ops.contains(&I64DivChk) || ops.contains(&I64RemChk), "Division by zero"),
+    }
 }
 
 /// Builds the SIMD intrinsics the module calls.
@@ -227,6 +253,12 @@ fn declare_funcs(module: &mut Module, m: &ir::Module) -> Vec<FunctionId> {
         .collect()
 }
 
+/// True when some function calls a user function or a closure (closures
+/// are called through the runtime), so calls can nest without bound.
+fn may_nest_calls(m: &ir::Module) -> bool {
+    !m.table.is_empty() || m.funcs.iter().any(|f| calls_user_function(&f.body))
+}
+
 fn calls_user_function(body: &[Inst]) -> bool {
     let mut found = false;
     ir::walk(body, &mut |i| found |= matches!(i, Inst::Call { callee: Callee::Func(_), .. }));
@@ -254,14 +286,15 @@ fn build_func(module: &mut Module, cx: &Cx, id: FunctionId, f: &ir::Func) -> u32
     alloc.total()
 }
 
-/// `_start`: initialise the runtime, reserve the reference globals' slots,
-/// run the top-level code, then `main`, then flush and exit 0.
+/// `_start`: reserve the reference globals' slots, run the top-level code,
+/// then `main`, then flush and exit 0. The heap initialises itself on first
+/// use (nothing else grows memory before), so a program that never
+/// allocates links no heap code.
 fn build_start(module: &mut Module, cx: &Cx, m: &ir::Module, file: u32, types: u32) -> FunctionId {
     let mut fb = FunctionBuilder::new(&mut module.types, &[], &[]);
     fb.name("_start".into());
     let mut b = fb.func_body();
     let rt = cx.rt;
-    b.call(rt.func("rt_init"));
     reserve_global_slots(&mut b, rt, reserved_slots(m));
     b.i32_const(file as i32).call(rt.func("rt_set_file"));
     b.i32_const(types as i32).call(rt.func("rt_set_types"));

@@ -129,7 +129,8 @@ function consoleWriter() {
 // (flushing output first) exactly as for a guarded overflow.
 function exitCode(e, instance) {
   if (e instanceof Exit) return e.code;
-  if (e instanceof RangeError) {
+  // Modules whose functions never call functions have no such export.
+  if (e instanceof RangeError && instance.exports.ruchy_stack_overflow) {
     try {
       instance.exports.ruchy_stack_overflow();
     } catch (x) {

@@ -9,6 +9,12 @@ use walrus::{ConstExpr, ExportItem, FunctionId, GlobalKind, MemoryId, Module, Va
 /// `runtime-lib` built for `wasm32-unknown-unknown` by `build.rs`.
 pub const RUNTIME_WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/runtime.wasm"));
 
+/// The embedded runtime's link information ([`crate::relocs`]), read once.
+pub fn link_info() -> Result<Option<&'static crate::relocs::LinkInfo>, String> {
+    static INFO: std::sync::OnceLock<Result<Option<crate::relocs::LinkInfo>, String>> = std::sync::OnceLock::new();
+    INFO.get_or_init(|| crate::relocs::read(RUNTIME_WASM)).as_ref().map(Option::as_ref).map_err(Clone::clone)
+}
+
 pub struct Runtime {
     pub funcs: HashMap<String, FunctionId>,
     pub memory: MemoryId,
@@ -107,7 +113,6 @@ fn check_signature(module: &Module, funcs: &HashMap<String, FunctionId>, sig: &r
 /// Runtime functions codegen itself calls (prologues, checked arithmetic,
 /// `_start`), beyond those LIR code names.
 pub const CODEGEN_CALLS: &[ruchy_lir::rt::RtSig] = &[
-    ruchy_lir::rt::RtSig { name: "rt_init", params: &[], ret: None, allocates: false, fails: false },
     ruchy_lir::rt::RtSig { name: "rt_set_file", params: &[Ty::Ref], ret: None, allocates: false, fails: false },
     ruchy_lir::rt::RtSig { name: "rt_set_types", params: &[Ty::I32], ret: None, allocates: false, fails: false },
     ruchy_lir::rt::RtSig { name: "rt_error", params: &[Ty::Ref, Ty::I32, Ty::I32], ret: None, allocates: false, fails: true },

@@ -76,14 +76,56 @@ fn a_program_without_dicts_has_no_dict_code() {
     assert!(with_dict.iter().any(is_dict), "{with_dict:?}");
 }
 
-/// Hello world's size, so a regression shows up here (the runtime's zeroed
-/// statics landing in the data segment once cost 280 KB). Most of what is
-/// left is the runtime's data segment (Unicode and float tables), which
-/// tree-shaking cannot split.
+/// Hello world's size: the target is 2 KB. A regression shows up
+/// here (the runtime's zeroed statics landing in the data segment once cost
+/// 280 KB; before the data and table were pruned by relocations it was 63 KB).
 #[test]
 fn hello_world_stays_small() {
     let wasm = compile("println(\"hello\")\n");
-    assert!(wasm.len() <= 72 * 1024, "hello world is {} bytes", wasm.len());
+    assert!(wasm.len() <= 2048, "hello world is {} bytes", wasm.len());
+}
+
+fn compile_with_stats(src: &str) -> (Vec<u8>, ruchy_codegen::Stats) {
+    let (ast, diags) = ruchy_syntax::parse(src);
+    assert!(diags.is_empty(), "{diags:?}");
+    let hir = ruchy_hir::check(&ast).expect("checks");
+    let lir = ruchy_lir::compile(&hir, src, "t.ruchy").expect("lowers");
+    ruchy_codegen::emit_module_with_stats(&lir).expect("emits")
+}
+
+#[test]
+fn the_runtime_data_and_table_keep_only_what_is_reachable() {
+    let (_, hello) = compile_with_stats("println(\"hello\")\n");
+    let s = hello.shaken;
+    assert!(s.data_bytes_before > 40_000, "{s:?}");
+    assert!(s.data_bytes_after < 1024, "hello world keeps {} bytes of the runtime's data: {s:?}", s.data_bytes_after);
+    assert!(s.table_slots_before > 0 && s.table_slots_after == 0, "hello world calls nothing through the table: {s:?}");
+    // Printing a float reaches the formatter's tables and its function pointers.
+    let (_, floats) = compile_with_stats("let x = 2.5\nprintln(f\"{x:?} {x}\")\n");
+    assert!(floats.shaken.data_bytes_after > s.data_bytes_after, "{:?}", floats.shaken);
+    assert!(floats.shaken.data_bytes_after < floats.shaken.data_bytes_before, "{:?}", floats.shaken);
+}
+
+/// Function exports of a module.
+fn exports(wasm: &[u8]) -> Vec<String> {
+    let mut names = vec![];
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::ExportSection(reader)) = payload {
+            names.extend(reader.into_iter().flatten().map(|e| e.name.to_string()));
+        }
+    }
+    names
+}
+
+#[test]
+fn only_programs_that_nest_calls_export_the_stack_overflow_hook() {
+    let flat = exports(&compile("println(\"hello\")\n"));
+    assert!(flat.contains(&"_start".to_string()) && flat.contains(&"ruchy_gc_log".to_string()), "{flat:?}");
+    assert!(!flat.contains(&"ruchy_stack_overflow".to_string()), "{flat:?}");
+    let nested = exports(&compile(PROGRAM));
+    assert!(nested.contains(&"ruchy_stack_overflow".to_string()), "{nested:?}");
+    let closure = exports(&compile("let f = |x| x + 1\nprintln([1, 2].map(f))\n"));
+    assert!(closure.contains(&"ruchy_stack_overflow".to_string()), "{closure:?}");
 }
 
 #[test]

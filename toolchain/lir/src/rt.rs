@@ -37,6 +37,7 @@ pub const RUNTIME: &[RtSig] = &[
     sig!("rt_str_cmp", [Ref, Ref], Some(I32), false),
     sig!("rt_fmt", [I64, I32, I32], Some(Ref), true),
     sig!("rt_fmt_scalar", [I64, I32, I32], Some(Ref), true),
+    sig!("rt_fmt_int", [I64], Some(Ref), true),
     sig!("rt_fmt_spec", [I64, I32, Ref], Some(Ref), true),
     sig!("rt_fmt_rust", [I64, I32, Ref], Some(Ref), true),
     sig!("rt_concat_text", [I64, I32], Some(Ref), true),

@@ -1707,7 +1707,16 @@ impl<'a> FnCompiler<'a> {
 
     /// Emits tests of `pat` against the value in `v`, binding its names.
     /// Every emitted jump in `fails` must be patched to the failure path.
+    /// Instructions after it keep the enclosing span: a failed `let` or
+    /// `match` reports the statement or expression, as the wasm tier does,
+    /// not the last sub-pattern tested.
     fn pattern(&mut self, pat: &'a hir::Pat, v: Reg, fails: &mut Vec<usize>) {
+        let saved_span = self.cur_span;
+        self.pattern_tests(pat, v, fails);
+        self.cur_span = saved_span;
+    }
+
+    fn pattern_tests(&mut self, pat: &'a hir::Pat, v: Reg, fails: &mut Vec<usize>) {
         self.cur_span = pat.span.start;
         match &pat.kind {
             PatKind::Wild => {}

@@ -1019,6 +1019,11 @@ impl<'m, 'a> FnLower<'m, 'a> {
         if a.ty == hir::Ty::Str {
             return v;
         }
+        if self.f.ty(v) == Ty::I64 {
+            // Ints print the same in every mode, with their own digit
+            // writer: no `core::fmt`, no float formatting linked.
+            return self.call_rt_value("rt_fmt_int", vec![v]);
+        }
         let scalar = self.f.ty(v) != Ty::Ref;
         let (bits, kind) = self.slot(v, a.span);
         let mode = self.konst(Lit::I32(rt::mode::RAW));
