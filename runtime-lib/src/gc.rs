@@ -382,6 +382,7 @@ impl Heap {
     /// table).
     fn owned_bytes(&self, obj: u32, meta: u32) -> u64 {
         let data = match kind_of(meta) {
+            ARRAY if crate::arrays::has_inline_data(obj) => return 0,
             ARRAY => memory::load_u32(obj + ARRAY_DATA),
             DICT => memory::load_u32(obj + DICT_TABLE),
             _ => return 0,
@@ -396,6 +397,7 @@ impl Heap {
     /// Releases what a dead object owns.
     fn finalize(&mut self, obj: u32, meta: u32) {
         match kind_of(meta) {
+            ARRAY if crate::arrays::has_inline_data(obj) => {}
             ARRAY => self.free_raw(memory::load_u32(obj + ARRAY_DATA)),
             DICT => self.free_raw(memory::load_u32(obj + DICT_TABLE)),
             _ => {}

@@ -12,6 +12,11 @@ use ruchy_lir::regalloc::Allocation;
 use walrus::ir::{BinaryOp as W, ExtendedLoad, InstrSeqId, LoadKind, MemArg, StoreKind, UnaryOp as U};
 use walrus::{FunctionId, GlobalId, InstrSeqBuilder, LocalId, ValType};
 
+/// Frames of at most this many shadow slots are zeroed by one store per
+/// slot: wasmtime runs `memory.fill` as a call into the host, which costs
+/// more than a few stores on every call of a recursive function.
+const INLINE_ZEROED_SLOTS: u32 = 16;
+
 /// Deepest Ruchy call nesting before `Stack overflow`, as in the VM.
 pub const MAX_DEPTH: i32 = 200_000;
 
@@ -93,7 +98,13 @@ impl FnCx<'_> {
         }, |_| {});
         b.i32_const(self.cx.rt.shadow_sp as i32).local_get(fp).i32_const(bytes).binop(W::I32Add);
         b.store(mem, StoreKind::I32 { atomic: false }, mem_arg(0, 2));
-        b.local_get(fp).i32_const(0).i32_const(bytes).memory_fill(mem);
+        if self.f.frame_slots <= INLINE_ZEROED_SLOTS {
+            for slot in 0..self.f.frame_slots {
+                b.local_get(fp).i32_const(0).store(mem, StoreKind::I32 { atomic: false }, mem_arg(slot * 4, 2));
+            }
+        } else {
+            b.local_get(fp).i32_const(0).i32_const(bytes).memory_fill(mem);
+        }
     }
 
     /// Undoes the prologue; emitted before every return.

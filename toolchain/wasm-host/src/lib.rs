@@ -25,6 +25,11 @@ fn engine() -> Result<Engine, String> {
     // The async stack bound applies even to synchronous calls.
     config.async_stack_size(MAX_WASM_STACK + (1 << 20));
     config.max_wasm_stack(MAX_WASM_STACK);
+    // `RUCHY_WASM_PERFMAP=1`: write /tmp/perf-PID.map so `perf report`
+    // names the compiled wasm functions (profiling the benchmarks).
+    if std::env::var_os("RUCHY_WASM_PERFMAP").is_some_and(|v| v == "1") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Engine::new(&config).map_err(|e| format!("cannot create the wasm engine: {e}"))
 }
 

@@ -344,12 +344,52 @@ impl<'a> FnLower<'_, 'a> {
         let o = self.coerce(o, &obj.ty, &hir::Ty::Dyn, obj.span);
         let loc = self.loc_const(e.span);
         if idx.ty == hir::Ty::Int {
-            let v = self.call_rt_value("rt_index_int", vec![o, i, loc]);
+            let v = self.dyn_index_int(o, i, loc, e.span);
             return self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span);
         }
         let i = self.coerce(i, &idx.ty, &hir::Ty::Dyn, idx.span);
         let v = self.call_rt_value("rt_index", vec![o, i, loc]);
         self.coerce(v, &hir::Ty::Dyn, &e.ty, e.span)
+    }
+
+    /// `o[i]` for a dynamic `o` and an int `i`. An array of dynamic values
+    /// (pointer slots) indexed inside `0..len` is read inline: the slot
+    /// already holds the value. Anything else — another kind of object,
+    /// nil, typed slots that need boxing, a negative index, an error — goes
+    /// through `rt_index_int`. (binary-trees reads `t[0]` of untyped nodes
+    /// millions of times.)
+    fn dyn_index_int(&mut self, o: VarId, i: VarId, loc: VarId, span: Span) -> VarId {
+        let result = self.var(Ty::Ref);
+        let addr = self.unary(UnOp::RefToI32, o, span);
+        let zero = self.konst(Lit::I32(0));
+        let present = self.binary(BinOp::I32Ne, addr, zero, span);
+        // Nil reads address 0's words; `present` discards them.
+        let meta = self.load(Ty::I32, o, l::META);
+        let mask = self.konst(Lit::I32((l::KIND_MASK | l::ELEM_KIND_MASK << l::ELEM_KIND_SHIFT) as i32));
+        let shape = self.binary(BinOp::I32And, meta, mask, span);
+        let dyn_array = self.konst(Lit::I32(l::array_meta(l::K_PTR) as i32));
+        let is_dyn_array = self.binary(BinOp::I32Eq, shape, dyn_array, span);
+        let len32 = self.load(Ty::I32, o, l::LEN);
+        let len = self.unary(UnOp::I32ToI64, len32, span);
+        // Unsigned: a negative index is out of this range too.
+        let inside = self.binary(BinOp::I64LtU, i, len, span);
+        let array_inside = self.binary(BinOp::I32And, is_dyn_array, inside, span);
+        let fast_ok = self.binary(BinOp::I32And, present, array_inside, span);
+        let fast = self.nested(Label::Other, |s| {
+            let data = s.load(Ty::I32, o, l::ARRAY_DATA);
+            let j32 = s.unary(UnOp::I64ToI32, i, span);
+            let three = s.konst(Lit::I32(3));
+            let off = s.binary(BinOp::I32Shl, j32, three, span);
+            let at = s.binary(BinOp::I32Add, data, off, span);
+            let v = s.load(Ty::Ref, at, 0);
+            s.emit(Inst::Copy { dst: result, src: v });
+        });
+        let slow = self.nested(Label::Other, |s| {
+            let v = s.call_rt_value("rt_index_int", vec![o, i, loc]);
+            s.emit(Inst::Copy { dst: result, src: v });
+        });
+        self.emit(Inst::If { cond: fast_ok, then: fast, else_: slow });
+        result
     }
 
     /// The address of element `i` (negative counts from the end) of array

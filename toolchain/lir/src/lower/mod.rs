@@ -411,7 +411,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
     /// semantics makes unobservable; the value itself when nothing does.
     fn retype(&mut self, v: VarId, from: &hir::Ty, to: &hir::Ty) -> VarId {
         let Some(want) = layout(to) else { return v };
-        if layout(from).as_deref() == Some(want.as_slice()) {
+        if layout(from).is_some_and(|have| layout_accepts(&want, &have)) {
             return v;
         }
         let desc = self.m.intern(Static::Layout(want));
@@ -1526,6 +1526,53 @@ fn layout(t: &hir::Ty) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// True when every value laid out as `have` is already laid out as `want`,
+/// so `rt_retype` would return it unchanged: the same descriptor, except
+/// that a `p` slot in `want` (a dynamic value) takes any pointer — an array
+/// or tuple of whatever layout is a dynamic value as it stands.
+/// (`[bottom_up(d - 1), …]` of type `[[dyn]]` flowing into `[dyn]` needs no
+/// call per node.)
+fn layout_accepts(want: &[u8], have: &[u8]) -> bool {
+    /// Compares one layout at the heads; returns the rest of both.
+    fn one<'w, 'h>(want: &'w [u8], have: &'h [u8]) -> Option<(&'w [u8], &'h [u8])> {
+        let (&w, want_rest) = want.split_first()?;
+        let (&h, have_rest) = have.split_first()?;
+        match (w, h) {
+            (b'p', b'a' | b't') => Some((want_rest, skip(have)?)),
+            (b'a', b'a') => one(want_rest, have_rest),
+            (b't', b't') => {
+                let (&n, mut want) = want_rest.split_first()?;
+                let (&m, mut have) = have_rest.split_first()?;
+                if n != m {
+                    return None;
+                }
+                for _ in 0..n {
+                    (want, have) = one(want, have)?;
+                }
+                Some((want, have))
+            }
+            _ if w == h && !matches!(w, b'a' | b't') => Some((want_rest, have_rest)),
+            _ => None,
+        }
+    }
+    /// The rest after one whole layout.
+    fn skip(l: &[u8]) -> Option<&[u8]> {
+        let (&k, rest) = l.split_first()?;
+        match k {
+            b'a' => skip(rest),
+            b't' => {
+                let (&n, mut rest) = rest.split_first()?;
+                for _ in 0..n {
+                    rest = skip(rest)?;
+                }
+                Some(rest)
+            }
+            _ => Some(rest),
+        }
+    }
+    matches!(one(want, have), Some((w, h)) if w.is_empty() && h.is_empty())
+}
+
 /// A lowered operand with its HIR type, for operators.
 #[derive(Clone, Copy)]
 struct Operand<'t> {
@@ -1560,5 +1607,28 @@ fn kind_name(k: &hir::ExprKind) -> &'static str {
         E::Throw(_) => "throw",
         E::Question(_) => "`?`",
         _ => "these",
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::layout_accepts;
+
+    #[test]
+    fn a_dynamic_slot_takes_any_aggregate() {
+        assert!(layout_accepts(b"ap", b"aap"));
+        assert!(layout_accepts(b"ap", b"at\x02if"));
+        assert!(layout_accepts(b"t\x02pi", b"t\x02aii"));
+        assert!(layout_accepts(b"ai", b"ai"));
+    }
+
+    #[test]
+    fn slot_kinds_must_agree_otherwise() {
+        assert!(!layout_accepts(b"ap", b"ai"), "ints are stored unboxed, dyn slots boxed");
+        assert!(!layout_accepts(b"ai", b"ap"));
+        assert!(!layout_accepts(b"aap", b"ap"), "a dyn element may not be an array");
+        assert!(!layout_accepts(b"t\x02pi", b"t\x02pf"));
+        assert!(!layout_accepts(b"t\x02pp", b"t\x03ppp"));
+        assert!(!layout_accepts(b"ap", b"a"), "malformed descriptors are never accepted");
     }
 }

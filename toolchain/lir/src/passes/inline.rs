@@ -354,84 +354,82 @@ mod tests {
                 block {
                   v4:i64 = 5
                   block {
-                    v43:i64 (x) = v4
-                    v45:i64 = 3
-                    v46:i32 = i64gt v43, v45
-                    if v46 {
-                      v47:ref = s0
-                      global g0 = v47
-                      v48:i32 = 65575
-                      global g1 = v48
-                      v49:i32 = 0
-                      global g2 = v49
-                      v50:i32 = 1
-                      global g3 = v50
-                      v51:i64 = 0
-                      v5:i64 = v51
+                    v41:i64 (x) = v4
+                    v43:i64 = 3
+                    v44:i32 = i64gt v41, v43
+                    if v44 {
+                      v45:ref = s0
+                      global g0 = v45
+                      v46:i32 = 65575
+                      global g1 = v46
+                      v47:i32 = 0
+                      global g2 = v47
+                      v48:i32 = 1
+                      global g3 = v48
+                      v49:i64 = 0
+                      v5:i64 = v49
                       br 1
                     }
-                    v54:i64 = 1
-                    v55:i64 = i64addchk v43, v54  @2:2
-                    v56:i32 = global g3
-                    if v56 {
-                      v57:i64 = 0
-                      v5:i64 = v57
+                    v52:i64 = 1
+                    v53:i64 = i64addchk v41, v52  @2:2
+                    v54:i32 = global g3
+                    if v54 {
+                      v55:i64 = 0
+                      v5:i64 = v55
                       br 1
                     }
-                    v5:i64 = v55
+                    v5:i64 = v53
                     br 0
                   }
                   v6:i32 = global g3
                   if v6 {
                     br 1
                   }
-                  v7:i32 = 1
+                  v7:ref = call rt_fmt_int(v5)
                   v8:i32 = 1
-                  v9:ref = call rt_fmt_scalar(v5, v7, v8)
+                  call rt_print(v7, v8)
+                  v9:ref = s1
                   v10:i32 = 1
                   call rt_print(v9, v10)
-                  v11:ref = s1
-                  v12:i32 = 1
-                  call rt_print(v11, v12)
                   v0:ref = null
                   global g4 = v1
                   br 1
                 }
-                v14:i32 = 0
-                global g3 = v14
+                v12:i32 = 0
+                global g3 = v12
                 global g4 = v1
-                v15:ref = global g0
-                v16:i32 = global g5
-                v17:i32 = reftoi32 v15
-                v18:i64 = i32toi64 v17
-                v19:i64 = i32toi64 v16
-                v20:i32 = i64ltu v18, v19
-                if v20 {
+                v13:ref = global g0
+                v14:i32 = global g5
+                v15:i32 = reftoi32 v13
+                v16:i64 = i32toi64 v15
+                v17:i64 = i32toi64 v14
+                v18:i32 = i64ltu v16, v17
+                if v18 {
                 } else {
-                  v21:i32 = load.i32 v15+0
-                  v22:i32 = 255
-                  v23:i32 = i32and v21, v22
-                  v24:i32 = 8
-                  v25:i32 = 10
-                  v26:i32 = i32ge v23, v24
-                  v27:i32 = i32le v23, v25
-                  v28:i32 = i32and v26, v27
-                  if v28 {
+                  v19:i32 = load.i32 v13+0
+                  v20:i32 = 255
+                  v21:i32 = i32and v19, v20
+                  v22:i32 = 8
+                  v23:i32 = 10
+                  v24:i32 = i32ge v21, v22
+                  v25:i32 = i32le v21, v23
+                  v26:i32 = i32and v24, v25
+                  if v26 {
                   } else {
-                    v29:i32 = 512
-                    v30:i32 = i32or v21, v29
-                    store.i32 v15+0 = v30
+                    v27:i32 = 512
+                    v28:i32 = i32or v19, v27
+                    store.i32 v13+0 = v28
                   }
                 }
-                v32:i64 = refbits v15
-                v33:i32 = 0
+                v30:i64 = refbits v13
+                v31:i32 = 0
+                v32:i32 = 1
+                v33:ref = call rt_fmt(v30, v31, v32)
                 v34:i32 = 1
-                v35:ref = call rt_fmt(v32, v33, v34)
+                call rt_print(v33, v34)
+                v35:ref = s1
                 v36:i32 = 1
                 call rt_print(v35, v36)
-                v37:ref = s1
-                v38:i32 = 1
-                call rt_print(v37, v38)
                 v0:ref = null
               }
               return v0
