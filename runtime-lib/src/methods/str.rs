@@ -80,10 +80,13 @@ pub fn method<E: Env>(env: &mut E, recv: u32, name: &str, args: &Args) -> Res<Ou
         "split_whitespace" => pieces(env, s.split_whitespace()),
         "split" => {
             let sep = arg_str(name, arg(0))?;
-            if sep.is_empty() {
-                pieces(env, char_strs(s))
-            } else {
-                pieces(env, s.split(sep))
+            let mut chars = sep.chars();
+            match (chars.next(), chars.next()) {
+                (None, _) => pieces(env, char_strs(s)),
+                // One char: the same pieces, found by a byte search rather
+                // than the general substring searcher.
+                (Some(c), None) => pieces(env, s.split(c)),
+                _ => pieces(env, s.split(sep)),
             }
         }
         "contains" => box_val(env, Val::Bool(s.contains(arg_str(name, arg(0))?))),

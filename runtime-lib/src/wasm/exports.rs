@@ -247,6 +247,7 @@ fn finish(result: Result<Outcome, OpError>, loc: u32) -> u32 {
 pub extern "C" fn rt_concat_text(bits: i64, kind: u32) -> u32 {
     match decode(bits as u64, kind) {
         Val::Obj(o) if value::kind(o) == STR => o,
+        Val::Int(n) => rt_fmt_int(n),
         v => new_str(ops::concat_text(&Printer::new(types()), v)),
     }
 }

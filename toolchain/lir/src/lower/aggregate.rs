@@ -640,8 +640,7 @@ impl<'a> FnLower<'_, 'a> {
             // it contributes to a string concatenation).
             ("to_string", hir::Ty::Int | hir::Ty::Float | hir::Ty::Bool, 0) => {
                 let v = self.expr(recv);
-                let (bits, kind) = self.slot(v, recv.span);
-                let text = self.call_rt_value("rt_concat_text", vec![bits, kind]);
+                let text = self.concat_text(v, &recv.ty, recv.span);
                 return self.coerce(text, &hir::Ty::Str, &e.ty, e.span);
             }
             ("contains_key", hir::Ty::Dict, 1) => {

@@ -714,9 +714,12 @@ impl<'m, 'a> FnLower<'m, 'a> {
     }
 
     /// The text a scalar contributes to a string concatenation.
-    fn concat_text(&mut self, v: VarId, ty: &hir::Ty, span: Span) -> VarId {
+    pub(super) fn concat_text(&mut self, v: VarId, ty: &hir::Ty, span: Span) -> VarId {
         if *ty == hir::Ty::Str {
             return v;
+        }
+        if self.f.ty(v) == Ty::I64 {
+            return self.call_rt_value("rt_fmt_int", vec![v]);
         }
         let (bits, kind) = self.slot(v, span);
         self.call_rt_value("rt_concat_text", vec![bits, kind])
