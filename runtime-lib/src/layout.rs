@@ -276,8 +276,12 @@ pub const MODE_DEBUG: u32 = 3;
 // Shadow stack
 // ---------------------------------------------------------------------------
 
-/// Bytes of the shadow stack region `RT_SHADOW` (1 MiB = 262,144 slots).
-pub const SHADOW_BYTES: u32 = 1 << 20;
+/// Bytes of the shadow stack region `RT_SHADOW` (4 MiB = 1,048,576 slots):
+/// room for the VM's 200,000 nested calls with frames of up to 5 slots, so
+/// that a runaway recursion usually meets the depth limit, which reports
+/// the call's position, before the end of this region, which cannot. The
+/// region is zero memory until used.
+pub const SHADOW_BYTES: u32 = 4 << 20;
 /// Size of a shadow stack slot.
 pub const SHADOW_SLOT: u32 = 4;
 /// Bytes kept free above `RT_SHADOW_LIMIT` for the runtime's own temporary

@@ -28,6 +28,7 @@ pub struct Messages {
     pub div: u32,
     pub neg: u32,
     pub div_zero: u32,
+    pub overflow: u32,
 }
 
 /// Where each LIR global lives.
@@ -45,6 +46,8 @@ pub struct Cx<'a> {
     pub statics: &'a [u32],
     pub msgs: &'a Messages,
     pub depth: GlobalId,
+    /// Per LIR function: whether it counts its depth (it calls functions).
+    pub guards: &'a [bool],
     /// A helper function `(a, b, loc) -> a * b` that reports overflow.
     pub mul_checked: FunctionId,
     pub table: &'a crate::TableLayout,
@@ -76,15 +79,60 @@ impl FnCx<'_> {
         self.cx.rt.memory
     }
 
+    fn call(&self, b: &mut InstrSeqBuilder, callee: &Callee, args: &[ir::VarId], dst: Option<ir::VarId>) {
+        for a in args {
+            b.local_get(self.local(*a));
+        }
+        b.call(match callee {
+            Callee::Func(id) => self.cx.funcs[*id as usize],
+            Callee::Runtime(name) => match self.cx.intrinsics.get(name) {
+                Some(&f) => f,
+                None => self.cx.rt.func(name),
+            },
+        });
+        if let Some(d) = dst {
+            b.local_set(self.local(d));
+        }
+    }
+
+    /// A call of a function that counts its depth: past the VM's limit it
+    /// reports `Stack overflow` at the call, as the VM does. Inside code a
+    /// `try` can reach the report returns with the error pending; the call
+    /// is skipped, and the pending test lowering put after every such call
+    /// takes the error to the handler.
+    fn guarded_call(&self, b: &mut InstrSeqBuilder, id: ir::FuncId, args: &[ir::VarId], dst: Option<ir::VarId>, loc: Loc) {
+        b.global_get(self.cx.depth).i32_const(MAX_DEPTH).binop(W::I32GeS);
+        b.if_else(
+            None,
+            |t| {
+                self.report(t, self.cx.msgs.overflow, loc);
+                if !self.f.catchable {
+                    t.unreachable();
+                } else if let Some(d) = dst {
+                    self.zero_into(t, d);
+                }
+            },
+            |e| self.call(e, &Callee::Func(id), args, dst),
+        );
+    }
+
+    /// Sets `v` to a zero of its type (a placeholder nothing reads).
+    fn zero_into(&self, b: &mut InstrSeqBuilder, v: ir::VarId) {
+        match self.f.ty(v) {
+            ir::Ty::I64 => b.i64_const(0),
+            ir::Ty::F64 => b.f64_const(0.0),
+            ir::Ty::I32 | ir::Ty::Ref => b.i32_const(0),
+        };
+        b.local_set(self.local(v));
+    }
+
     /// Prologue: recursion guard, then the shadow frame (zeroed so the
     /// collector never reads a stale slot).
     pub fn prologue(&self, b: &mut InstrSeqBuilder) {
+        // The limit is tested at call sites ([`FnCx::guarded_call`]), where
+        // the call's source position is known.
         if self.guards_depth {
             b.global_get(self.cx.depth).i32_const(1).binop(W::I32Add).global_set(self.cx.depth);
-            b.global_get(self.cx.depth).i32_const(MAX_DEPTH).binop(W::I32GtS);
-            b.if_else(None, |t| {
-                t.call(self.cx.rt.func("rt_shadow_overflow")).unreachable();
-            }, |_| {});
         }
         let Some(fp) = self.fp else { return };
         let bytes = (self.f.frame_slots * 4) as i32;
@@ -155,21 +203,10 @@ impl FnCx<'_> {
                 b.local_get(self.local(*a)).local_get(self.local(*y)).local_get(self.local(*cond)).select(None);
                 b.local_set(self.local(*dst));
             }
-            Inst::Call { dst, callee, args } => {
-                for a in args {
-                    b.local_get(self.local(*a));
-                }
-                b.call(match callee {
-                    Callee::Func(id) => self.cx.funcs[*id as usize],
-                    Callee::Runtime(name) => match self.cx.intrinsics.get(name) {
-                        Some(&f) => f,
-                        None => self.cx.rt.func(name),
-                    },
-                });
-                if let Some(d) = dst {
-                    b.local_set(self.local(*d));
-                }
+            Inst::Call { dst, callee: Callee::Func(id), args, loc } if self.cx.guards[*id as usize] => {
+                self.guarded_call(b, *id, args, *dst, *loc);
             }
+            Inst::Call { dst, callee, args, .. } => self.call(b, callee, args, *dst),
             Inst::Load { dst, mem, addr, offset } => {
                 b.local_get(self.local(*addr));
                 let (kind, align) = match mem {

@@ -65,7 +65,8 @@ pub fn emit_module_with_stats(m: &ir::Module) -> Result<(Vec<u8>, Stats), String
     let mul_checked = emit::build_mul_checked(&mut module, &rt, msgs.mul);
     let funcs = declare_funcs(&mut module, m);
     let intrinsics = build_intrinsics(&mut module, &rt, m)?;
-    let cx = Cx { rt: &rt, funcs: &funcs, globals: &globals, statics: &statics, msgs: &msgs, depth, mul_checked, table: &table, intrinsics: &intrinsics };
+    let guards: Vec<bool> = m.funcs.iter().map(|f| calls_user_function(&f.body)).collect();
+    let cx = Cx { rt: &rt, funcs: &funcs, globals: &globals, statics: &statics, msgs: &msgs, depth, guards: &guards, mul_checked, table: &table, intrinsics: &intrinsics };
     let mut stats = Stats { functions: m.funcs.len(), ..Stats::default() };
     for (i, f) in m.funcs.iter().enumerate() {
         let locals = build_func(&mut module, &cx, funcs[i], f);
@@ -116,6 +117,7 @@ fn messages(m: &ir::Module, data: &mut Data) -> Messages {
         div: msg(ops.contains(&I64DivChk), "Runtime error: Integer overflow in division"),
         neg: msg(negates, "Runtime error: Integer overflow in negation"),
         div_zero: msg(ops.contains(&I64DivChk) || ops.contains(&I64RemChk), "Division by zero"),
+        overflow: msg(may_nest_calls(m), "Stack overflow"),
     }
 }
 

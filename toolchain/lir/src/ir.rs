@@ -258,7 +258,10 @@ pub enum Inst {
     Binary { dst: VarId, op: BinOp, a: VarId, b: VarId, loc: Loc },
     /// `dst = cond ? a : b` without branching.
     Select { dst: VarId, cond: VarId, a: VarId, b: VarId },
-    Call { dst: Option<VarId>, callee: Callee, args: Vec<VarId> },
+    /// `loc` is the call's source position for a user function (what a
+    /// `Stack overflow` reports, as the VM does); runtime calls carry their
+    /// locations as arguments and leave it at the default.
+    Call { dst: Option<VarId>, callee: Callee, args: Vec<VarId>, loc: Loc },
     Load { dst: VarId, mem: Mem, addr: VarId, offset: u32 },
     Store { mem: Mem, addr: VarId, offset: u32, value: VarId },
     GlobalGet { dst: VarId, global: GlobalId },

@@ -69,15 +69,16 @@ fn inst(out: &mut String, f: &Func, i: &Inst, depth: usize) {
         Inst::Binary { dst, op, a, b, loc } if op.can_fail() => format!("{} = {} v{a}, v{b}  @{}:{}", d(dst), op.name(), loc.line, loc.col),
         Inst::Binary { dst, op, a, b, .. } => format!("{} = {} v{a}, v{b}", d(dst), op.name()),
         Inst::Select { dst, cond, a, b } => format!("{} = select v{cond} ? v{a} : v{b}", d(dst)),
-        Inst::Call { dst, callee, args } => {
+        Inst::Call { dst, callee, args, loc } => {
             let target = match callee {
                 Callee::Func(id) => format!("#{id}"),
                 Callee::Runtime(n) => n.to_string(),
             };
             let args: Vec<String> = args.iter().map(|a| format!("v{a}")).collect();
+            let at = if *loc == Loc::default() { String::new() } else { format!("  @{}:{}", loc.line, loc.col) };
             match dst {
-                Some(v) => format!("{} = call {target}({})", d(v), args.join(", ")),
-                None => format!("call {target}({})", args.join(", ")),
+                Some(v) => format!("{} = call {target}({}){at}", d(v), args.join(", ")),
+                None => format!("call {target}({}){at}", args.join(", ")),
             }
         }
         Inst::Load { dst, mem, addr, offset } => format!("{} = load.{mem:?} v{addr}+{offset}", d(dst)).to_lowercase(),

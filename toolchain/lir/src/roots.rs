@@ -86,7 +86,7 @@ fn extend_calls(body: &mut [Inst], bits_of: &std::collections::HashMap<VarId, Va
 fn rooted_refs(f: &Func) -> VarSet {
     let mut rooted = VarSet::new(f.vars.len());
     for_each_live_after(f, &mut |i, after| {
-        let Inst::Call { dst, callee, args } = i else { return };
+        let Inst::Call { dst, callee, args, .. } = i else { return };
         if !allocates(callee) {
             return;
         }

@@ -175,7 +175,7 @@ impl Checker<'_> {
                 self.expect(*b, t, what)?;
                 self.expect(*dst, t, what)
             }
-            Inst::Call { dst, callee, args } => {
+            Inst::Call { dst, callee, args, .. } => {
                 let (params, ret): (Vec<Ty>, Option<Ty>) = match callee {
                     Callee::Func(id) => {
                         let g = self.m.funcs.get(*id as usize).ok_or_else(|| format!("{what}: no function #{id}"))?;

@@ -43,10 +43,10 @@ fn lowering_listing_of_a_recursive_function() {
           } else {
             v4:i64 = 1
             v5:i64 = i64sub v0, v4
-            v6:i64 = call #1(v5)
+            v6:i64 = call #1(v5)  @1:48
             v7:i64 = 2
             v8:i64 = i64sub v0, v7
-            v9:i64 = call #1(v8)
+            v9:i64 = call #1(v8)  @1:61
             v10:i64 = i64addchk v6, v9  @1:48
             v1:i64 = v10
           }

@@ -737,7 +737,7 @@ impl<'a> FnLower<'_, 'a> {
         }
         let dst = self.var(rep(&callee.ret_ty));
         let ret = callee.ret_ty.clone();
-        self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(f), args: vals });
+        self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(f), args: vals, loc: self.loc(e.span) });
         if self.callee_may_throw(f) {
             self.check_pending();
         }
@@ -814,7 +814,7 @@ impl<'a> FnLower<'_, 'a> {
             vals.extend(s.argv_args(callee, argv, loc, 1));
             let ret = callee.ret_ty.clone();
             let dst = s.var(rep(&ret));
-            s.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(m.func), args: vals });
+            s.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(m.func), args: vals, loc: s.loc(e.span) });
             if s.callee_may_throw(m.func) {
                 s.check_pending();
             }

@@ -201,7 +201,7 @@ impl<'a> FnLower<'_, 'a> {
         }
         args.extend(self.argv_args(hf, argv, loc, 0));
         let dst = self.var(rep(&hf.ret_ty));
-        self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(target), args });
+        self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(target), args, loc: Loc::default() });
         let r = self.coerce(dst, &hf.ret_ty, &hir::Ty::Dyn, hf.span);
         self.emit(Inst::Return(Some(r)));
         self.f.body = self.code.pop().unwrap();

@@ -193,10 +193,10 @@ impl<'a> FnLower<'_, 'a> {
     pub(super) fn report(&mut self, reporter: &'static str, args: Vec<VarId>) -> Vec<Inst> {
         self.nested(Label::Other, |s| {
             if s.catchable {
-                s.emit(Inst::Call { dst: None, callee: Callee::Runtime(crate::rt::raising_form(reporter)), args });
+                s.emit(Inst::Call { dst: None, callee: Callee::Runtime(crate::rt::raising_form(reporter)), args, loc: Loc::default() });
                 s.propagate();
             } else {
-                s.emit(Inst::Call { dst: None, callee: Callee::Runtime(reporter), args });
+                s.emit(Inst::Call { dst: None, callee: Callee::Runtime(reporter), args, loc: Loc::default() });
             }
         })
     }
@@ -208,7 +208,7 @@ impl<'a> FnLower<'_, 'a> {
             let m = self.konst(Lit::Static(msg));
             let line = self.konst(Lit::I32(loc.line as i32));
             let col = self.konst(Lit::I32(loc.col as i32));
-            self.emit(Inst::Call { dst: None, callee: Callee::Runtime("rt_raise_error"), args: vec![m, line, col] });
+            self.emit(Inst::Call { dst: None, callee: Callee::Runtime("rt_raise_error"), args: vec![m, line, col], loc: Loc::default() });
             self.propagate();
         } else {
             self.emit(Inst::Fail { msg, loc });
@@ -427,14 +427,14 @@ impl<'a> FnLower<'_, 'a> {
         let col = self.binary(BinOp::I32And, loc, mask, span);
         let error = self.var(Ty::I32);
         self.emit(Inst::GlobalGet { dst: error, global: is_error });
-        let report_error = vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_error"), args: vec![v, line, col] }];
+        let report_error = vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_error"), args: vec![v, line, col], loc: Loc::default() }];
         let report_thrown = self.nested(Label::Other, |s| {
             let (bits, kind) = s.slot(v, span);
             let mode = s.konst(Lit::I32(crate::rt::mode::RAW));
             let text = s.call_rt_value("rt_fmt", vec![bits, kind, mode]);
             let prefix = s.str_const("Uncaught exception: ");
             let msg = s.call_rt_value("rt_str_concat", vec![prefix, text]);
-            s.emit(Inst::Call { dst: None, callee: Callee::Runtime("rt_error"), args: vec![msg, line, col] });
+            s.emit(Inst::Call { dst: None, callee: Callee::Runtime("rt_error"), args: vec![msg, line, col], loc: Loc::default() });
         });
         self.emit(Inst::If { cond: error, then: report_error, else_: report_thrown });
         let z = self.nil();

@@ -316,7 +316,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
     fn call_rt(&mut self, name: &'static str, args: Vec<VarId>) -> Option<VarId> {
         let sig = rt::lookup(name).unwrap_or_else(|| panic!("runtime function {name} is not in rt::RUNTIME"));
         let dst = sig.ret.map(|t| self.var(t));
-        self.emit(Inst::Call { dst, callee: Callee::Runtime(name), args });
+        self.emit(Inst::Call { dst, callee: Callee::Runtime(name), args, loc: Loc::default() });
         if sig.fails {
             self.after_fallible();
         }
@@ -943,7 +943,7 @@ impl<'m, 'a> FnLower<'m, 'a> {
                     vals.push(v);
                 }
                 let dst = self.var(rep(&callee_f.ret_ty));
-                self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(*id), args: vals });
+                self.emit(Inst::Call { dst: Some(dst), callee: Callee::Func(*id), args: vals, loc: self.loc(e.span) });
                 if self.callee_may_throw(*id) {
                     self.check_pending();
                 }

@@ -172,7 +172,7 @@ mod tests {
                 c64(1, 1),
                 bin(2, BinOp::I64Add, 1, 0),
                 bin(3, BinOp::I64AddChk, 0, 0),
-                Inst::Call { dst: Some(4), callee: Callee::Runtime("rt_box_int"), args: vec![0] },
+                Inst::Call { dst: Some(4), callee: Callee::Runtime("rt_box_int"), args: vec![0], loc: Loc::default() },
                 Inst::Unary { dst: 5, op: UnOp::I64NegChk, src: 0, loc: Loc::default() },
                 copy(0, 0),
                 Inst::Return(Some(0)),

@@ -145,7 +145,7 @@ fn inline_in(body: &mut [Inst], f: &mut Func, funcs: &[Func], ok: &[bool], size:
                 changed |= inline_in(then, f, funcs, ok, size);
                 changed |= inline_in(else_, f, funcs, ok, size);
             }
-            Inst::Call { dst, callee: Callee::Func(c), args } if ok.get(*c as usize) == Some(&true) => {
+            Inst::Call { dst, callee: Callee::Func(c), args, .. } if ok.get(*c as usize) == Some(&true) => {
                 let callee = &funcs[*c as usize];
                 let grown = *size + count(&callee.body);
                 if grown > CALLER_LIMIT {
@@ -210,7 +210,7 @@ mod tests {
     }
 
     fn call(dst: VarId, callee: FuncId, args: &[VarId]) -> Inst {
-        Inst::Call { dst: Some(dst), callee: Callee::Func(callee), args: args.to_vec() }
+        Inst::Call { dst: Some(dst), callee: Callee::Func(callee), args: args.to_vec(), loc: Loc::default() }
     }
 
     #[test]
@@ -273,7 +273,7 @@ mod tests {
                 call(1, 1, &[0]),
                 call(1, 2, &[1]),
                 call(2, 3, &[1]),
-                Inst::Call { dst: None, callee: Callee::Func(3), args: vec![2] },
+                Inst::Call { dst: None, callee: Callee::Func(3), args: vec![2], loc: Loc::default() },
                 Inst::Return(Some(2)),
             ],
         );

@@ -309,10 +309,10 @@ mod tests {
             &[0, 3, 5],
             Ty::I64,
             vec![
-                Inst::Loop(vec![load(1), Inst::Call { dst: None, callee: Callee::Runtime("rt_print"), args: vec![0, 1] }, Inst::BrIf { cond: 3, depth: 0 }]),
+                Inst::Loop(vec![load(1), Inst::Call { dst: None, callee: Callee::Runtime("rt_print"), args: vec![0, 1], loc: Loc::default() }, Inst::BrIf { cond: 3, depth: 0 }]),
                 Inst::Loop(vec![
                     load(2),
-                    Inst::If { cond: 3, then: vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![5, 2, 2, 2] }], else_: vec![] },
+                    Inst::If { cond: 3, then: vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![5, 2, 2, 2], loc: Loc::default() }], else_: vec![] },
                     Inst::Load { dst: 4, mem: Mem::I32, addr: 0, offset: 12 },
                     Inst::BrIf { cond: 3, depth: 0 },
                 ]),

@@ -886,7 +886,7 @@ mod tests {
                     Inst::Unary { dst: 11, op: UnOp::I32Eqz, src: 10, loc },
                     Inst::If {
                         cond: 11,
-                        then: vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![1, 2, 12, 12] }],
+                        then: vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![1, 2, 12, 12], loc: Loc::default() }],
                         else_: vec![],
                     },
                     c64(8, 1),
@@ -931,7 +931,7 @@ mod tests {
     fn a_failed_bounds_check_ends_the_path_so_a_repeated_one_goes() {
         // if v2 { rt_index_error }; if v2 { rt_index_error }: the second test
         // is known false (the first report never returns).
-        let report = || Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![1, 2, 2, 2] };
+        let report = || Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![1, 2, 2, 2], loc: Loc::default() };
         let f = func(
             &[Ty::I64, Ty::I64, Ty::I32],
             &[0, 1, 2],

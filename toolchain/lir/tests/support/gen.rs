@@ -310,7 +310,7 @@ impl Gen<'_> {
         }
         let args = vec![self.var(Ty::I64), self.var(Ty::I64)];
         let dst = if self.rng.chance(80) { Some(self.var(Ty::I64)) } else { None };
-        let mut out = vec![Inst::Call { dst, callee: Callee::Func(callee), args }];
+        let mut out = vec![Inst::Call { dst, callee: Callee::Func(callee), args, loc: Loc::default() }];
         if self.rng.chance(60) {
             let p = self.var(Ty::I32);
             out.push(Inst::GlobalGet { dst: p, global: PENDING });
@@ -339,7 +339,7 @@ impl Gen<'_> {
                 then: vec![
                     Inst::Const { dst: k, lit: Lit::I64(1) },
                     Inst::Binary { dst: d, op: BinOp::I64Sub, a: d, b: k, loc: Loc::default() },
-                    Inst::Call { dst: Some(r), callee: Callee::Func(self.me), args: vec![d, i64_var(1)] },
+                    Inst::Call { dst: Some(r), callee: Callee::Func(self.me), args: vec![d, i64_var(1)], loc: Loc::default() },
                 ],
                 else_: vec![Inst::Const { dst: r, lit: Lit::I64(7) }],
             },
@@ -402,7 +402,7 @@ impl Gen<'_> {
             Inst::Const { dst: what, lit: Lit::I32(0) },
             Inst::If {
                 cond: outside,
-                then: vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![idx, len32, what, what] }],
+                then: vec![Inst::Call { dst: None, callee: Callee::Runtime("rt_index_error"), args: vec![idx, len32, what, what], loc: Loc::default() }],
                 else_: vec![],
             },
         ]
@@ -470,7 +470,7 @@ impl Gen<'_> {
     /// A runtime call the trace records: makes a value observable.
     fn observe(&mut self) -> Inst {
         let (name, ty) = self.rng.pick(&[("rt_box_int", Ty::I64), ("rt_box_float", Ty::F64), ("rt_box_bool", Ty::I32)]);
-        Inst::Call { dst: None, callee: Callee::Runtime(name), args: vec![self.var(ty)] }
+        Inst::Call { dst: None, callee: Callee::Runtime(name), args: vec![self.var(ty)], loc: Loc::default() }
     }
 
     fn if_(&mut self, depth: u32) -> Inst {

@@ -163,7 +163,7 @@ impl<'m> Interp<'m> {
             Inst::Select { dst, cond, a, b } => {
                 fr.vars[*dst as usize] = if v(fr, *cond) as u32 != 0 { v(fr, *a) } else { v(fr, *b) };
             }
-            Inst::Call { dst, callee, args } => {
+            Inst::Call { dst, callee, args, .. } => {
                 let vals: Vec<u64> = args.iter().map(|&a| v(fr, a)).collect();
                 let r = match callee {
                     Callee::Func(id) => match self.call(*id, &vals) {
