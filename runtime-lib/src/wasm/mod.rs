@@ -189,28 +189,21 @@ impl crate::env::Env for WasmEnv {
 /// Flushes stdout, reports a runtime error the way the VM does, and exits
 /// with code 1.
 pub fn fatal(msg: &[u8], at: Option<Location>) -> ! {
-    // SAFETY: single-threaded flag.
-    unsafe {
-        if DYING {
-            wasi::exit(1);
-        }
-        DYING = true;
-    }
-    with_output(|out, sink| {
-        out.flush(sink);
-        io::report_error(sink, msg, at);
-    });
-    wasi::exit(1)
+    exit_reporting(|sink| io::report_error(sink, msg, at))
 }
 
-/// Panics are bugs in the runtime; they must still end like any runtime
-/// error rather than as a bare trap.
-/// A panic is a bug in the runtime, not in the program. Reported with
-/// one fixed write rather than through [`fatal`], so that code which can
-/// panic (any slice access) does not link the error reporter into every
-/// module.
+/// A panic is a bug in the runtime, not in the program; it still ends like
+/// a runtime error rather than as a bare trap. Reported with one fixed
+/// write rather than through [`fatal`], so that code which can panic (any
+/// slice access) does not link the error reporter into every module.
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
+    exit_reporting(|sink| sink.write_all(io::STDERR, &[b"Error: Evaluation error: internal runtime error\n"]))
+}
+
+/// Flushes stdout, lets `report` write to stderr, exits with code 1. A
+/// failure while reporting exits at once instead of reporting again.
+fn exit_reporting(report: impl FnOnce(&mut WasiSink)) -> ! {
     // SAFETY: single-threaded flag.
     unsafe {
         if DYING {
@@ -220,7 +213,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     }
     with_output(|out, sink| {
         out.flush(sink);
-        sink.write_all(io::STDERR, &[b"Error: Evaluation error: internal runtime error\n"]);
+        report(sink);
     });
     wasi::exit(1)
 }
